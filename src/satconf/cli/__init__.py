@@ -1,0 +1,62 @@
+"""`satconf` entry point: subcommands, each in its own module, the TUI imported lazily."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from satconf import __version__
+from satconf.cli.common import CliError, add_config_args
+
+# Each module defines `register(subparsers)`; registering must stay import-light.
+COMMANDS: tuple[str, ...] = ("launch", "check", "schema", "profiles", "runs", "migrate", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="satconf",
+        description="Configure, check and launch stable-audio-tools training runs.",
+    )
+    parser.add_argument("--version", action="version", version=f"satconf {__version__}")
+    add_config_args(parser, sets=False, gpus=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    tui = sub.add_parser("tui", help="open the form (the default with no command)")
+    add_config_args(tui, sets=False, gpus=False)
+    tui.set_defaults(func=_run_tui)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"satconf.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"satconf.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from satconf.tui.app import run_app
+
+    return run_app(workspace=args.workspace, profile=args.profile)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None) or _run_tui
+    try:
+        return int(func(args) or 0)
+    except CliError as exc:
+        if exc.message:
+            print(f"satconf: {exc.message}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("satconf: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""`satconf launch`: build the exact train.py command and start it (or print it)."""
+
+from __future__ import annotations
+
+import argparse
+
+from satconf.cli.common import (
+    EXIT_ERRORS,
+    CliError,
+    add_config_args,
+    config_from_args,
+    print_json,
+    report_errors,
+    warn,
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("launch", help="start train.py with a profile's settings")
+    add_config_args(p)
+    p.add_argument("--dry-run", action="store_true", help="print the plan, start nothing")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    errors = config.errors()
+    if errors:
+        report_errors(errors)
+        raise CliError("the config has errors; nothing was launched", EXIT_ERRORS)
+    plan = config.plan()
+    if args.dry_run:
+        if args.json:
+            print_json(plan.to_json())
+        else:
+            print(plan.shell())
+        return 0
+    warn("satconf: launching is not available yet; use --dry-run")
+    return EXIT_ERRORS

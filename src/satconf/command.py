@@ -1,0 +1,200 @@
+"""Config values -> the exact command line train.py's prefigure parses back to them.
+
+Every flag is written as `--flag=value`, so values that start with `-` are
+not taken for options. A flag is passed only where prefigure's own default
+(typed from the INI) differs from the wanted value, except `--name`, which
+prefigure 0.0.9 never reads from the INI and so is always passed.
+Where prefigure cannot express a value (a string for a key whose INI default
+is an int, False for a key typed str...) the result is an error that names
+the INI line to change, never a silently different run.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+from satconf.defaults_ini import IniEntry, Kind
+from satconf.fields import Errors, FieldSet, FieldSpec, Values
+
+
+class PlanError(Exception):
+    """Values that cannot become a command line, by key."""
+
+    def __init__(self, problems: Errors) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{k}: {m}" for k, ms in problems.items() for m in ms))
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    argv: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)  # what satconf adds to the environment
+    cwd: str = "."
+
+    def to_json(self) -> dict[str, Any]:
+        return {"argv": list(self.argv), "env": dict(self.env), "cwd": self.cwd}
+
+    def shell(self) -> str:
+        """One line a user could paste into a shell to do the same."""
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
+        cmd = shlex.join(self.argv)
+        return f"cd {shlex.quote(self.cwd)} && " + (f"{env} {cmd}" if env else cmd)
+
+
+class _Inexpressible(Exception):
+    pass
+
+
+def _ini_hint(entry: IniEntry) -> str:
+    return f"defaults.ini line {entry.line} has `{entry.key} = {entry.text}`"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b or (
+        isinstance(a, (int, float)) and isinstance(b, (int, float))
+        and not isinstance(a, bool) and not isinstance(b, bool) and a == b
+    )
+
+
+def encode_flag(spec: FieldSpec, value: Any) -> list[str]:
+    """The argv items for one field (possibly none); raises _Inexpressible."""
+    entry = spec.ini
+    if spec.key == "name":
+        # 0.0.9 registers --name itself (str, default None) and skips the INI key.
+        if not isinstance(value, str):
+            raise _Inexpressible("the run name must be text")
+        return [f"--name={value}"]
+    if entry is None or not entry.registered:
+        if _same(value, spec.default):
+            return []
+        if entry is None:
+            raise _Inexpressible(
+                f"defaults.ini has no `{spec.key}` key, so train.py has no {spec.flag} flag; "
+                "add the key to defaults.ini to set it"
+            )
+        raise _Inexpressible(
+            f"prefigure stops reading defaults.ini at a `wandb_config`/`config_file` key, "
+            f"so {spec.flag} (line {entry.line}) does not exist; move that key to the end"
+        )
+    kind, current = entry.kind, entry.value
+    if kind is Kind.BOOL:
+        if not isinstance(value, bool):
+            raise _Inexpressible(f"{_ini_hint(entry)} (a True/False switch); the value must be "
+                                 "true or false")
+        return [spec.flag] if value else []
+    if kind is Kind.NONE:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [f"{spec.flag}={value}"]
+        raise _Inexpressible(f"{_ini_hint(entry)}, so {spec.flag} only takes text")
+    if kind in (Kind.INT, Kind.FLOAT):
+        number = _as_number(value, int if kind is Kind.INT else float)
+        if number is None:
+            what = "a whole number" if kind is Kind.INT else "a number"
+            raise _Inexpressible(
+                f"{_ini_hint(entry)} ({what}), so {spec.flag} only takes {what}; "
+                f"quote the value on that line (`{entry.key} = \"{entry.text}\"`) to allow text"
+            )
+        return [] if _same(number, current) else [f"{spec.flag}={number!r}"]
+    if kind is Kind.STR:
+        text = _as_text(value)
+        return [] if text == current else [f"{spec.flag}={text}"]
+    if kind is Kind.PATH:
+        text = _as_text(value)
+        if text == "":
+            raise _Inexpressible(
+                f"{_ini_hint(entry)}; prefigure turns any {spec.flag} value into a path, "
+                "so it cannot be empty"
+            )
+        # Always passed: prefigure's own default keeps the INI's quotes in the path.
+        return [f"{spec.flag}={text}"]
+    if _same(value, current):
+        return []
+    raise _Inexpressible(
+        f"{_ini_hint(entry)} (a {type(current).__name__}); argparse cannot pass a new value "
+        "for it, so change it in defaults.ini"
+    )
+
+
+def _as_number(value: Any, typ: type) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if typ is int:
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                return None
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # the INI's own lowercase convention
+    if isinstance(value, PurePath):
+        return str(value)
+    return value if isinstance(value, str) else str(value)
+
+
+def flag_errors(fields: FieldSet, values: Values) -> Errors:
+    """Values that train.py's prefigure cannot be given, by key."""
+    return encode_flags(fields, values)[1]
+
+
+def encode_flags(fields: FieldSet, values: Values) -> tuple[list[str], Errors]:
+    flags: list[str] = []
+    errors: Errors = {}
+    for spec in fields:
+        value = values.get(spec.key, spec.default)
+        try:
+            flags.extend(encode_flag(spec, value))
+        except _Inexpressible as exc:
+            errors.setdefault(spec.key, []).append(str(exc))
+    return flags, errors
+
+
+def gpu_env(gpus: list[int] | None) -> dict[str, str]:
+    """train.py uses every visible GPU, so the selection is CUDA_VISIBLE_DEVICES."""
+    if gpus is None:
+        return {}
+    return {"CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in gpus)}
+
+
+def build_plan(fields: FieldSet, values: Values, *, python: str, train_py: Path,
+               cwd: Path, config_file: Path | None = None,
+               gpus: list[int] | None = None) -> LaunchPlan:
+    """The command that starts train.py with exactly `values`; raises PlanError."""
+    flags, errors = encode_flags(fields, values)
+    if errors:
+        raise PlanError(errors)
+    head: list[str] = [python, _relative(train_py, cwd)]
+    if config_file is not None and config_file.resolve() != (cwd / "defaults.ini").resolve():
+        head.append(f"--config-file={config_file}")
+    env = {"PYTHONUNBUFFERED": "1", **gpu_env(gpus)}
+    return LaunchPlan(argv=(*head, *flags), env=env, cwd=str(cwd))
+
+
+def _relative(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)

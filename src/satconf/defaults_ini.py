@@ -1,0 +1,266 @@
+"""Read and write a defaults.ini exactly as prefigure reads it.
+
+prefigure (0.0.9, pinned by stable-audio-tools, and 0.0.10) reads the
+`[DEFAULTS]` section with `configparser` (case kept, basic interpolation),
+then types each value: a value whose text contains `_dir` becomes a `Path`
+(quotes kept), anything else goes through `ast.literal_eval`, falling back to
+the raw text. Registration of flags stops at a `wandb_config` or
+`config_file` key. This module reproduces that typing and records, for each
+key, the line it sits on and the comment above it (its help text).
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path, PurePath
+from typing import Any
+
+SECTION = "DEFAULTS"
+STOP_KEYS = ("wandb_config", "config_file")
+
+
+class Kind(str, Enum):
+    """How prefigure types a key's flag, decided by the INI text."""
+
+    BOOL = "bool"  # Python True/False: a bare flag, omitted means False
+    NONE = "none"  # None: a str flag whose default is None
+    INT = "int"
+    FLOAT = "float"
+    STR = "str"
+    PATH = "path"  # the text contains `_dir`: Path(text), quotes kept
+    OTHER = "other"  # list, dict, tuple...: argparse cannot take a new value
+
+
+class IniError(Exception):
+    """A defaults.ini that prefigure could not read, with where and why."""
+
+    def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.reason = reason
+        where = f"{self.path}:{line}" if line else str(self.path)
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class IniEntry:
+    key: str
+    text: str  # the value as configparser returns it
+    value: Any  # the value as prefigure types it (its argparse default)
+    kind: Kind
+    line: int  # 1-based line of `key = ...`
+    help: str
+    registered: bool  # False for keys at or after a wandb_config/config_file stop
+
+    @property
+    def intended(self) -> Any:
+        """The value the user meant: for a `_dir` text, without prefigure's quotes."""
+        if self.kind is Kind.PATH:
+            try:
+                lit = ast.literal_eval(self.text)
+            except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+                return self.text
+            return lit if isinstance(lit, str) else self.text
+        return self.value
+
+
+@dataclass(frozen=True)
+class DefaultsIni:
+    path: Path
+    entries: dict[str, IniEntry] = field(default_factory=dict)
+    stop_key: str | None = None  # the key that stopped prefigure's registration
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.entries
+
+    def get(self, key: str) -> IniEntry | None:
+        return self.entries.get(key)
+
+
+def prefigure_value(text: str) -> tuple[Any, Kind]:
+    """Type one INI value exactly as prefigure's `setup_args` does."""
+    if "_dir" in text:
+        return Path(text), Kind.PATH
+    try:
+        val = ast.literal_eval(text)
+    except (SyntaxError, ValueError, AssertionError):
+        return text, Kind.STR
+    except (TypeError, MemoryError, RecursionError):
+        # prefigure would crash here; the text is the closest honest value.
+        return text, Kind.STR
+    return val, _kind_of(val)
+
+
+def _kind_of(val: Any) -> Kind:
+    if val is None:
+        return Kind.NONE
+    if isinstance(val, bool):
+        return Kind.BOOL
+    if isinstance(val, int):
+        return Kind.INT
+    if isinstance(val, float):
+        return Kind.FLOAT
+    if isinstance(val, str):
+        return Kind.STR
+    if isinstance(val, PurePath):
+        return Kind.PATH
+    return Kind.OTHER
+
+
+_KEY_LINE = re.compile(r"^(?P<key>[^\s=:#;\[][^=:]*?)\s*[=:]")
+_SECTION_LINE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]")
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    if b"\x00" in raw:
+        return _fail(path, None, "is a binary file, not an INI text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise IniError(path, line, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
+
+
+def _fail(path: Path, line: int | None, reason: str) -> Any:
+    raise IniError(path, line, reason)
+
+
+def read_defaults_ini(path: Path | str) -> DefaultsIni:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise IniError(path, None, "does not exist") from None
+    except IsADirectoryError:
+        raise IniError(path, None, "is a folder, not a file") from None
+    except OSError as exc:
+        raise IniError(path, None, f"cannot be read ({exc.strerror})") from None
+    return parse_defaults_ini(_decode(raw, path), path)
+
+
+def parse_defaults_ini(text: str, path: Path | str = "defaults.ini") -> DefaultsIni:
+    path = Path(path)
+    parser = configparser.ConfigParser()
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # prefigure keeps case
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.MissingSectionHeaderError as exc:
+        raise IniError(path, exc.lineno, "has a key before any [section] header") from None
+    except configparser.DuplicateOptionError as exc:
+        raise IniError(path, exc.lineno, f"sets `{exc.option}` twice in [{exc.section}]") from None
+    except configparser.DuplicateSectionError as exc:
+        raise IniError(path, exc.lineno, f"has the section [{exc.section}] twice") from None
+    except configparser.ParsingError as exc:
+        lineno, line = exc.errors[0]
+        raise IniError(path, lineno, f"cannot be parsed: {line!r}") from None
+    except configparser.Error as exc:
+        raise IniError(path, None, exc.message) from None
+    if not parser.has_section(SECTION):
+        raise IniError(path, None, f"has no [{SECTION}] section (prefigure reads only that one)")
+
+    lines = text.splitlines()
+    where = _key_lines(lines)
+    entries: dict[str, IniEntry] = {}
+    stop_key: str | None = None
+    for key in parser.options(SECTION):
+        line = where.get(key, 0)
+        try:
+            value_text = parser.get(SECTION, key)
+        except configparser.InterpolationError as exc:
+            reason = f"`{key}`: {exc.message.splitlines()[0]} (write %% for a literal %)"
+            raise IniError(path, line or None, reason) from None
+        if stop_key is None and key in STOP_KEYS:
+            stop_key = key
+        value, kind = prefigure_value(value_text)
+        entries[key] = IniEntry(
+            key=key,
+            text=value_text,
+            value=value,
+            kind=kind,
+            line=line,
+            help=_help_above(lines, line),
+            registered=stop_key is None,
+        )
+    return DefaultsIni(path=path, entries=entries, stop_key=stop_key)
+
+
+def _key_lines(lines: list[str]) -> dict[str, int]:
+    """1-based line of each key in [DEFAULTS] (configparser does not say)."""
+    found: dict[str, int] = {}
+    section: str | None = None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line[0] in " \t":
+            continue  # blank, or a continuation of a multi-line value
+        head = _SECTION_LINE.match(line)
+        if head:
+            section = head.group("name")
+            continue
+        if section != SECTION:
+            continue
+        m = _KEY_LINE.match(line)
+        if m and m.group("key").strip() not in found:
+            found[m.group("key").strip()] = number
+    return found
+
+
+def _help_above(lines: list[str], line: int) -> str:
+    """The comment lines directly above a key, joined."""
+    if line <= 1:
+        return ""
+    out: list[str] = []
+    i = line - 2
+    while i >= 0 and lines[i].lstrip().startswith(("#", ";")):
+        out.append(lines[i].lstrip().lstrip("#;").strip())
+        i -= 1
+    return " ".join(reversed([o for o in out if o]))
+
+
+def format_value(value: Any, kind: Kind | None = None) -> str:
+    """INI text that prefigure reads back as `value` (of the given kind)."""
+    if kind is Kind.PATH and isinstance(value, str):
+        return value.replace("%", "%%")  # prefigure keeps `_dir` texts as they are
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, PurePath):
+        return str(value)
+    if kind is Kind.STR and isinstance(value, bool):
+        return "true" if value else "false"  # the INI's own lowercase convention
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return "1e999" if value > 0 else "-1e999"  # literal_eval has no `inf`
+    return repr(value)
+
+
+def _quote(text: str) -> str:
+    # repr() gives a Python literal that literal_eval reads back exactly; the
+    # `%` doubling survives configparser's interpolation.
+    return repr(text).replace("%", "%%")
+
+
+def render_defaults_ini(values: dict[str, Any], helps: dict[str, str] | None = None,
+                        kinds: dict[str, Kind] | None = None) -> str:
+    """A `[DEFAULTS]` INI text whose keys prefigure reads back as `values`."""
+    helps = helps or {}
+    kinds = kinds or {}
+    out = ["[DEFAULTS]", ""]
+    for key, value in values.items():
+        for help_line in _wrap_help(helps.get(key, "")):
+            out.append(f"# {help_line}")
+        text = format_value(value, kinds.get(key))
+        out.append(f"{key} = {_indent_continuations(text)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _wrap_help(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()] if text else []
+
+
+def _indent_continuations(text: str) -> str:
+    # A newline inside a value must continue on an indented line.
+    return text.replace("\n", "\n    ")
