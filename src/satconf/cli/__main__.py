@@ -1,0 +1,5 @@
+import sys
+
+from satconf.cli import main
+
+sys.exit(main())
