@@ -1,0 +1,127 @@
+"""Run by the *training* python as a script: report torch, Lightning and GPUs as JSON.
+
+This file must stay standalone (stdlib imports at module level only): the
+training interpreter may be another virtualenv without satconf installed, so
+`environment.py` runs it by path. It is the one place where torch and
+Lightning are imported on satconf's behalf, and only in this subprocess.
+The JSON goes to stdout on one line after MARKER, so anything a package
+prints while importing cannot corrupt it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import typing
+from typing import Any
+
+MARKER = "SATCONF_PROBE_JSON:"
+PACKAGES = ("deepspeed", "transformer_engine", "wandb", "comet_ml", "prefigure")
+_DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
+
+
+def _version(module: str) -> str | None:
+    if importlib.util.find_spec(module) is None:
+        return None
+    try:
+        from importlib.metadata import version
+
+        return version(module.replace("_", "-"))
+    except Exception:
+        return "unknown"
+
+
+def _spec(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _torch(out: dict[str, Any]) -> None:
+    try:
+        import torch
+    except Exception as exc:
+        out["problems"].append(f"import torch failed: {type(exc).__name__}: {exc}")
+        return
+    out["torch"] = str(torch.__version__)
+    out["cuda_version"] = getattr(torch.version, "cuda", None)
+    try:
+        available = bool(torch.cuda.is_available())
+    except Exception as exc:
+        out["problems"].append(f"torch.cuda.is_available() failed: {exc}")
+        available = False
+    out["cuda_available"] = available
+    if not available:
+        return
+    for i in range(torch.cuda.device_count()):
+        try:
+            props = torch.cuda.get_device_properties(i)
+            out["gpus"].append({
+                "index": i, "name": props.name, "capability": [props.major, props.minor],
+                "memory_total": int(props.total_memory) // 2**20,
+            })
+        except Exception as exc:
+            out["problems"].append(f"GPU {i}: {exc}")
+
+
+def _lightning(out: dict[str, Any]) -> None:
+    # stable-audio-tools imports `pytorch_lightning`; the unified `lightning`
+    # package carries the same registry, so either answers.
+    for pkg in ("pytorch_lightning", "lightning"):
+        if _spec(pkg):
+            out[pkg] = _version(pkg)
+    strategies_from = [("pytorch_lightning.strategies", "pytorch_lightning"),
+                       ("lightning.pytorch.strategies", "lightning")]
+    for module, pkg in strategies_from:
+        if out.get(pkg) is None:
+            continue
+        try:
+            mod = __import__(module, fromlist=["StrategyRegistry"])
+            names = list(mod.StrategyRegistry.available_strategies())
+            out["strategies"] = sorted({"auto", *names})
+            break
+        except Exception as exc:
+            out["problems"].append(f"{module}.StrategyRegistry: {type(exc).__name__}: {exc}")
+    for module in ("lightning_fabric.plugins.precision.precision",
+                   "lightning.fabric.plugins.precision.precision"):
+        if not _spec(module.split(".")[0]):
+            continue
+        try:
+            mod = __import__(module, fromlist=["_PRECISION_INPUT_STR"])
+            names: list[str] = []
+            for attr in ("_PRECISION_INPUT_STR", "_PRECISION_INPUT_STR_ALIAS"):
+                names += [str(a) for a in typing.get_args(getattr(mod, attr, None))]
+            out["precisions"] = names
+            break
+        except Exception as exc:
+            out["problems"].append(f"{module}: {type(exc).__name__}: {exc}")
+
+
+def site_dirs() -> list[str]:
+    """The folders whose package lists decide whether a cached probe still holds."""
+    return [p for p in sys.path if p and os.path.isdir(p) and any(
+        n.endswith(_DIST_SUFFIXES) for n in os.listdir(p))]
+
+
+def main() -> int:
+    out: dict[str, Any] = {
+        "python_version": sys.version.split()[0], "executable": sys.executable,
+        "torch": None, "cuda_version": None, "cuda_available": False, "gpus": [],
+        "lightning": None, "pytorch_lightning": None, "strategies": [], "precisions": [],
+        "packages": {name: _spec(name) for name in PACKAGES}, "problems": [],
+        "site_dirs": site_dirs(),
+    }
+    # Quiet imports: some packages print banners or warnings on import.
+    os.environ.setdefault("WANDB_SILENT", "true")
+    _torch(out)
+    _lightning(out)
+    sys.stdout.write("\n" + MARKER + json.dumps(out) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

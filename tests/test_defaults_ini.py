@@ -1,0 +1,156 @@
+"""Reading defaults.ini exactly as prefigure does, from real files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from satconf.defaults_ini import (
+    IniError,
+    Kind,
+    parse_defaults_ini,
+    read_defaults_ini,
+    render_defaults_ini,
+)
+from satconf.fields import ValueType, Widget, build_fieldset
+from satconf.schema import CONFIG_FILES, EXTRA, GROUPS
+
+from conftest import SEED_INI, make_workspace
+from prefig import namespace_values, parse
+
+
+def _write(tmp_path: Path, text: str | bytes) -> Path:
+    p = tmp_path / "defaults.ini"
+    if isinstance(text, bytes):
+        p.write_bytes(text)
+    else:
+        p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_seed_ini_values_match_prefigures_own(tmp_path: Path) -> None:
+    ini = read_defaults_ini(SEED_INI)
+    assert len(ini.entries) == 23
+    root = make_workspace(tmp_path / "ws")
+    keys = [k for k in ini.entries if k != "name"]  # 0.0.9 skips the INI's name
+    ns = namespace_values(parse(["python", "train.py"], root), keys)
+    assert {k: ini.entries[k].value for k in keys} == ns
+
+
+def test_each_value_is_typed_as_prefigure_types_it() -> None:
+    ini = read_defaults_ini(SEED_INI)
+    e = ini.entries
+    assert (e["project"].value, e["project"].kind) == (None, Kind.NONE)
+    assert (e["batch_size"].value, e["batch_size"].kind) == (4, Kind.INT)
+    assert (e["recover"].value, e["recover"].kind) == ("false", Kind.STR)  # not a bool!
+    assert (e["strategy"].value, e["strategy"].kind) == ("auto", Kind.STR)
+    assert (e["ckpt_path"].value, e["ckpt_path"].kind) == ("", Kind.STR)
+    assert (e["gradient_clip_val"].value, e["gradient_clip_val"].kind) == (0.0, Kind.FLOAT)
+    assert (e["name"].value, e["name"].kind) == ("stable_audio_tools", Kind.STR)
+
+
+def test_help_is_the_comment_above_and_lines_are_exact() -> None:
+    ini = read_defaults_ini(SEED_INI)
+    recover = ini.entries["recover"]
+    assert recover.help.startswith("If `true`, attempts to resume")
+    assert "unique config filename" in recover.help  # two comment lines joined
+    assert ini.entries["batch_size"].help == "the batch size"
+    text = SEED_INI.read_text().splitlines()
+    for entry in ini.entries.values():
+        assert text[entry.line - 1].startswith(entry.key)
+
+
+def test_oddities(tmp_path: Path) -> None:
+    ini = read_defaults_ini(_write(tmp_path, (
+        "[DEFAULTS]\nMixedCase = 1\nflag = True\noff = False\nlow = true\n"
+        "out = 'my_dir'\nraw = hello world\nlist = [1, 2]\nempty =\n"
+        "wandb_config = ''\nafter = 3\n"
+    )))
+    e = ini.entries
+    assert "MixedCase" in e  # case kept
+    assert (e["flag"].value, e["flag"].kind) == (True, Kind.BOOL)
+    assert (e["off"].value, e["off"].kind) == (False, Kind.BOOL)
+    assert (e["low"].value, e["low"].kind) == ("true", Kind.STR)
+    assert e["out"].kind is Kind.PATH and str(e["out"].value) == "'my_dir'"
+    assert e["out"].intended == "my_dir"
+    assert (e["raw"].value, e["raw"].kind) == ("hello world", Kind.STR)
+    assert (e["list"].value, e["list"].kind) == ([1, 2], Kind.OTHER)
+    assert (e["empty"].value, e["empty"].kind) == ("", Kind.STR)
+    assert ini.stop_key == "wandb_config"
+    assert e["after"].registered is False and e["flag"].registered is True
+
+
+def test_extra_keys_become_typed_fields(tmp_path: Path) -> None:
+    text = SEED_INI.read_text() + "\n# learning rate\nlr = 1e-4\n# demo every\ndemo_every = 2000\n"
+    fields = build_fieldset(read_defaults_ini(_write(tmp_path, text)))
+    assert fields["lr"].type is ValueType.FLOAT and fields["lr"].extra
+    assert fields["lr"].help == "learning rate" and fields["lr"].group == EXTRA
+    assert fields["demo_every"].type is ValueType.INT
+    assert [g for g, _ in fields.groups()] == list(GROUPS)
+    assert fields["model_config"].widget is Widget.FILE
+    assert fields["model_config"].group == CONFIG_FILES
+    assert fields["save_dir"].widget is Widget.DIR
+    schema = fields.json_schema()
+    assert "lr" in schema["properties"] and "model_config" in schema["properties"]
+
+
+def test_weird_extra_key_names_do_not_clash(tmp_path: Path) -> None:
+    text = "[DEFAULTS]\nmodel_dump = 1\ncopy = 2\nclass = 3\nx-y = 4\n_hidden = 5\n"
+    fields = build_fieldset(read_defaults_ini(_write(tmp_path, text)))
+    values, errors = fields.validate(fields.defaults())
+    assert errors == {}
+    assert {k: values[k] for k in ("model_dump", "copy", "class", "x-y", "_hidden")} == {
+        "model_dump": 1, "copy": 2, "class": 3, "x-y": 4, "_hidden": 5}
+
+
+def test_int_precision_default_is_normalised_and_kept_typed(tmp_path: Path) -> None:
+    fields = build_fieldset(read_defaults_ini(_write(tmp_path, "[DEFAULTS]\nprecision = 32\n")))
+    assert fields["precision"].default == "32"
+    assert fields["precision"].ini.kind is Kind.INT
+
+
+def test_invalid_ini_default_is_kept_and_reported(tmp_path: Path) -> None:
+    fields = build_fieldset(read_defaults_ini(_write(tmp_path, "[DEFAULTS]\nbatch_size = 0\n")))
+    assert fields["batch_size"].default == 0
+    _, errors = fields.validate(fields.defaults())
+    assert "greater than or equal to 1" in errors["batch_size"][0]
+
+
+@pytest.mark.parametrize(("content", "line", "reason"), [
+    ("name = x\n", 1, "before any [section]"),
+    ("[OTHER]\nname = x\n", None, "no [DEFAULTS] section"),
+    ("[DEFAULTS]\nname = a\nname = b\n", 3, "sets `name` twice"),
+    ("[DEFAULTS]\nname = a\n[DEFAULTS]\n", 3, "section [DEFAULTS] twice"),
+    ("[DEFAULTS]\nname = 100%\n", 2, "`name`"),
+    ("[DEFAULTS]\n=novalue\n", 2, "cannot be parsed"),
+    (b"[DEFAULTS]\nname = \xff\xfe\n", 2, "not UTF-8"),
+    (b"\x7fELF\x00\x00\x01binary", None, "binary file"),
+])
+def test_bad_files_give_one_clear_error(tmp_path: Path, content: str | bytes, line: int | None,
+                                        reason: str) -> None:
+    path = _write(tmp_path, content)
+    with pytest.raises(IniError) as err:
+        read_defaults_ini(path)
+    assert err.value.line == line
+    assert reason in err.value.reason
+    assert str(path) in str(err.value)
+
+
+def test_missing_and_folder(tmp_path: Path) -> None:
+    with pytest.raises(IniError, match="does not exist"):
+        read_defaults_ini(tmp_path / "nope.ini")
+    with pytest.raises(IniError, match="is a folder"):
+        read_defaults_ini(tmp_path)
+
+
+def test_rendered_ini_reads_back_to_the_same_values(tmp_path: Path) -> None:
+    values = {"name": "run 100% ♪", "project": None, "batch_size": -3, "lr": 1e-05,
+              "flag": True, "text": "it's \"q\"\nline2", "recover": False, "layers": [1, 2],
+              "big": float("inf")}
+    kinds = {"recover": Kind.STR}
+    text = render_defaults_ini(values, {"name": "the run\nsecond line"}, kinds)
+    ini = parse_defaults_ini(text, tmp_path / "x.ini")
+    got = {k: e.value for k, e in ini.entries.items()}
+    assert got == {**values, "recover": "false"}
+    assert ini.entries["name"].help == "the run second line"
