@@ -16,6 +16,8 @@ $(VENV)/.runtime: pyproject.toml | $(VENV)/bin/python
 
 $(VENV)/.test: pyproject.toml $(VENV)/.runtime
 	$(PIP) install -e ".[test]"
+	# prefigure 0.0.10 beside the pinned 0.0.9, without its gradio dependency, for one test.
+	$(PIP) install --no-deps --upgrade --target $(VENV)/prefigure-0.0.10 "prefigure==0.0.10"
 	touch $@
 
 run: $(VENV)/.runtime
