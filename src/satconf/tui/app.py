@@ -1,0 +1,357 @@
+"""The satconf app: the form, the live preview, checks, GPUs and the one-key launch.
+
+`run_app` is the one factory the CLI and the tests share. The app holds the
+`RunConfig`; the form owns the values being typed and reports them with
+`FormChanged`; blocking work (GPU list, environment probe, preflight checks,
+starting a run) runs in workers that answer with messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header
+
+from satconf.fields import Values
+from satconf.runconfig import ConfigError, RunConfig, UsageError, load_run_config
+from satconf.tui.findings import FindingsPanel, level_of
+from satconf.tui.form import ConfigForm
+from satconf.tui.messages import (
+    BrowsePath,
+    ChecksDone,
+    ChoicesProbed,
+    FormChanged,
+    GpusListed,
+    RunLaunched,
+)
+from satconf.tui.preview import CommandPreview
+
+CHECK_DELAY = 0.4  # seconds of quiet typing before the deeper checks run
+
+
+class SatconfApp(App[int]):
+    """Edit one run's configuration and launch it."""
+
+    CSS_PATH = "satconf.tcss"
+    TITLE = "satconf"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "launch", "Launch", id="app.launch"),
+        Binding("ctrl+s", "save_profile", "Save", id="app.save"),
+        Binding("f2", "open_profiles", "Profiles", id="app.profiles"),
+        Binding("ctrl+g", "pick_gpus", "GPUs", id="app.gpus"),
+        Binding("ctrl+y", "copy_command", "Copy cmd", id="app.copy"),
+        Binding("ctrl+k", "recheck", "Re-check", id="app.recheck", show=False),
+    ]
+
+    dirty: reactive[bool] = reactive(False)  # the form differs from the loaded profile
+
+    def __init__(self, config: RunConfig, *, deep_checks: bool = True) -> None:
+        super().__init__()
+        self.config = config
+        self.deep_checks = deep_checks
+        self.profile_name: str | None = config.profile
+        self.errors: dict[str, list[str]] = {}
+        self.gpu_listing: Any = None  # satconf.gpus.GpuListing once read
+        self.env_info: Any = None  # satconf.environment.EnvironmentInfo once probed
+        self.findings: list[Any] = []
+        self.checks_generation = -1  # form generation the shown findings belong to
+        self._saved: tuple[Values, list[int] | None] = (dict(config.values), config.gpus)
+        self._check_timer: Timer | None = None
+        self._launch_waiting = False
+        self.last_run: Any = None  # the record of the run launched from here
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with Vertical(id="main"):
+            yield ConfigForm(self.config.fields, self.config.values, id="form")
+            yield FindingsPanel(id="findings")
+            yield CommandPreview(id="preview")
+        yield Footer()
+
+    @property
+    def form(self) -> ConfigForm:
+        return self.query_one("#form", ConfigForm)
+
+    @property
+    def preview(self) -> CommandPreview:
+        return self.query_one("#preview", CommandPreview)
+
+    @property
+    def findings_panel(self) -> FindingsPanel:
+        return self.query_one("#findings", FindingsPanel)
+
+    def on_mount(self) -> None:
+        self._update_title()
+        self.errors = dict(self.form.errors)
+        self.preview.show(self.config, self.errors)
+        if "name" in self.config.fields:
+            self.form.editor("name").focus()
+        if self.config.workspace.is_demo:
+            self.notify(f"Not in a stable-audio-tools checkout: opened the embedded demo "
+                        f"workspace at {self.config.workspace.root}", title="Demo workspace",
+                        timeout=8)
+        if not self.deep_checks:
+            self.findings_panel.show([], note="deeper checks are off")
+        # After the first frame: nothing blocking stands between start and the form.
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        self.read_gpus()
+        if self.deep_checks:
+            self._schedule_checks(delay=0.05)
+
+    def _update_title(self) -> None:
+        ws = self.config.workspace
+        self.sub_title = ("embedded demo workspace " + str(ws.root)) if ws.is_demo else str(ws.root)
+        profile = self.profile_name or "(no profile)"
+        self.title = f"satconf · {profile}" + (" ● modified" if self.dirty else "")
+
+    def watch_dirty(self) -> None:
+        self._update_title()
+
+    # -- edits --------------------------------------------------------------------
+
+    @on(FormChanged)
+    def _form_changed(self, event: FormChanged) -> None:
+        self.config.values = dict(event.values)
+        self.errors = event.errors
+        self.preview.show(self.config, self.errors)
+        self._refresh_dirty()
+        if self.deep_checks:
+            self.findings_panel.pending()
+            self._schedule_checks()
+
+    def _refresh_dirty(self) -> None:
+        values, gpus = self._saved
+        self.dirty = self.config.values != values or self.config.gpus != gpus
+
+    # -- profile hooks (the profiles panel drives these) ------------------------------
+
+    def current_profile_values(self) -> tuple[Values, list[int] | None]:
+        """What a profile saved now would hold: the form's values and the GPU selection."""
+        return dict(self.config.values), (None if self.config.gpus is None
+                                          else list(self.config.gpus))
+
+    def load_profile(self, profile: Any) -> None:
+        """Fill the form from a `satconf.profiles.Profile`; keys this INI lacks are ignored."""
+        fields = self.config.fields
+        values = {**fields.defaults(),
+                  **{k: v for k, v in profile.values.items() if k in fields}}
+        self.config.values = values
+        self.config.gpus = profile.gpus
+        if getattr(profile, "python", None):
+            self.config.python = profile.python
+        self.config.options = dict(getattr(profile, "options", {}) or {})
+        self.form.load(values)  # posts FormChanged: preview and checks follow
+        self.mark_saved(profile.name)
+
+    def mark_saved(self, name: str | None) -> None:
+        """The form now matches profile `name` on disk (after open or save)."""
+        self.profile_name = name
+        self.config.profile = name
+        self._saved = self.current_profile_values()
+        self.dirty = False
+        self._update_title()
+
+    def action_open_profiles(self) -> None:
+        self.notify("The profiles panel is not available in this build", severity="warning")
+
+    def action_save_profile(self) -> None:
+        self.notify("Saving profiles is not available in this build", severity="warning")
+
+    # -- GPUs -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="gpus")
+    def read_gpus(self) -> None:
+        from satconf.gpus import list_gpus
+
+        self.post_message(GpusListed(list_gpus()))
+
+    @on(GpusListed)
+    def _gpus_listed(self, event: GpusListed) -> None:
+        self.gpu_listing = event.listing
+
+    def action_pick_gpus(self) -> None:
+        from satconf.tui.gpu_picker import UNCHANGED, GpuPicker
+
+        def chosen(result: Any) -> None:
+            if result is UNCHANGED:
+                return
+            self.set_gpus(result)
+
+        self.push_screen(GpuPicker(self.gpu_listing, self.config.gpus), chosen)
+
+    def set_gpus(self, gpus: list[int] | None) -> None:
+        self.config.gpus = None if gpus is None else list(gpus)
+        self.preview.show(self.config, self.errors)
+        self._refresh_dirty()
+        if self.deep_checks:
+            self._schedule_checks()
+
+    # -- deeper checks ------------------------------------------------------------------
+
+    def _schedule_checks(self, delay: float = CHECK_DELAY) -> None:
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        self._check_timer = self.set_timer(delay, self._start_checks)
+
+    def _start_checks(self) -> None:
+        snapshot = replace(self.config, values=dict(self.config.values),
+                           gpus=None if self.config.gpus is None else list(self.config.gpus))
+        self.findings_panel.pending()
+        self.run_checks(self.form.generation, snapshot)
+
+    def action_recheck(self) -> None:
+        self._schedule_checks(delay=0)
+
+    @work(thread=True, exclusive=True, group="checks")
+    def run_checks(self, generation: int, config: RunConfig) -> None:
+        from satconf.tui.checking import deep_check
+
+        findings, note, choices = deep_check(config, self.env_info)
+        if choices is not None:
+            self.post_message(ChoicesProbed(choices[0]))
+            self.env_info = choices[1]
+        self.post_message(ChecksDone(generation, findings, note))
+
+    @on(ChoicesProbed)
+    def _choices(self, event: ChoicesProbed) -> None:
+        for key, names in event.choices.items():
+            self.form.set_choices(key, names)
+
+    @on(ChecksDone)
+    def _checks_done(self, event: ChecksDone) -> None:
+        if event.generation != self.form.generation:
+            return  # values changed meanwhile; a newer run is scheduled
+        self.findings = list(event.findings)
+        self.checks_generation = event.generation
+        self.findings_panel.show(self.findings, event.note)
+        if self._launch_waiting:
+            self._launch_waiting = False
+            self._launch_after_checks()
+
+    # -- launch -----------------------------------------------------------------------------
+
+    def action_launch(self) -> None:
+        if self.errors:
+            key = next(iter(self.errors))
+            self.notify(f"Launch refused: {len(self.errors)} field(s) have errors "
+                        f"({key}: {self.errors[key][0]})", severity="error", title="Not launched")
+            if key in self.config.fields:
+                self.form.focus_field(key)
+            return
+        if self.preview.plan is None:
+            self.notify("Launch refused: the command cannot be built", severity="error")
+            return
+        if self.deep_checks and self.checks_generation != self.form.generation:
+            self._launch_waiting = True  # launch as soon as current findings are in
+            self.notify("Checking before launch…", timeout=2)
+            self._schedule_checks(delay=0)
+            return
+        self._launch_after_checks()
+
+    def _launch_after_checks(self) -> None:
+        errors = [f for f in self.findings if level_of(f) == "error"]
+        if errors:
+            self.notify(f"Launch refused: {len(errors)} check(s) failed: {errors[0].message}",
+                        severity="error", title="Not launched")
+            return
+        warnings = [f for f in self.findings if level_of(f) == "warning"]
+        if not warnings:
+            self._start_run()
+            return
+        from satconf.tui.dialogs import ConfirmScreen
+
+        question = "\n".join(f"! {w.message}" for w in warnings[:6])
+        self.push_screen(ConfirmScreen(f"{question}\n\nLaunch anyway?",
+                                       title=f"{len(warnings)} warning(s)", yes="Launch"),
+                         lambda yes: self._start_run() if yes else None)
+
+    def _start_run(self) -> None:
+        snapshot = replace(self.config, values=dict(self.config.values))
+        self.start_run_worker(snapshot)
+
+    @work(thread=True, exclusive=True, group="launch")
+    def start_run_worker(self, config: RunConfig) -> None:
+        from satconf.tui.run_view import start
+
+        record, error = start(config)
+        self.post_message(RunLaunched(record, error))
+
+    @on(RunLaunched)
+    def _launched(self, event: RunLaunched) -> None:
+        if event.error or event.record is None:
+            self.notify(f"Could not start the run: {event.error}", severity="error")
+            return
+        from satconf.tui.run_view import RunScreen
+
+        self.last_run = event.record
+        self.push_screen(RunScreen(event.record))
+
+    # -- small actions --------------------------------------------------------------------------
+
+    def action_copy_command(self) -> None:
+        if not self.preview.command:
+            self.notify("No command to copy while the form has errors", severity="warning")
+            return
+        self.copy_to_clipboard(self.preview.command)
+        self.notify("Command copied to the clipboard", timeout=2)
+
+    @on(BrowsePath)
+    def _browse(self, event: BrowsePath) -> None:
+        from satconf.tui.path_picker import PathPicker
+
+        key = event.key
+        current = str(self.config.values.get(key) or "")
+
+        def picked(path: str | None) -> None:
+            if path is not None:
+                self.form.set_value(key, path)
+                self.form.focus_field(key)
+
+        self.push_screen(PathPicker(self.config.workspace.root, current,
+                                    directory=event.directory), picked)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Launch", "Check and start train.py with this configuration",
+                            self.action_launch)
+        yield SystemCommand("Save profile", "Save the form as the current profile",
+                            self.action_save_profile)
+        yield SystemCommand("Open profile", "Open, rename, copy or delete profiles",
+                            self.action_open_profiles)
+        yield SystemCommand("Copy command", "Copy the previewed command line",
+                            self.action_copy_command)
+        yield SystemCommand("Choose GPUs", "Pick the GPUs (CUDA_VISIBLE_DEVICES)",
+                            self.action_pick_gpus)
+
+
+def make_app(workspace: Path | str | None = None, profile: str | None = None, *,
+             deep_checks: bool = True) -> SatconfApp:
+    """The app the CLI runs; raises ConfigError/UsageError on a bad workspace or profile."""
+    return SatconfApp(load_run_config(workspace, profile=profile), deep_checks=deep_checks)
+
+
+def run_app(workspace: Path | str | None = None, profile: str | None = None) -> int:
+    """`satconf` with no subcommand: open the form; the exit code for the shell."""
+    import sys
+
+    try:
+        app = make_app(workspace, profile)
+    except (ConfigError, UsageError) as exc:
+        print(f"satconf: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, UsageError) else 1
+    result = app.run()
+    return int(result or 0)

@@ -1,0 +1,52 @@
+"""The deeper checks as the TUI runs them: probe the training python, run the preflight.
+
+Called from a worker thread only (the probe starts a subprocess of the
+training interpreter the first time; later calls hit its cache).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from satconf.fields import ValueType
+from satconf.runconfig import RunConfig
+from satconf.schema import PrecisionType, StrategyType
+
+ProbedChoices = tuple[dict[str, tuple[str, ...]], Any]
+
+
+def lightning_choices(config: RunConfig, env: Any) -> dict[str, tuple[str, ...]]:
+    """For the strategy and precision selects: the names this environment's Lightning takes.
+
+    The fields are found by their choice lists (the schema's enums), so no key is named here.
+    """
+    wanted = {
+        tuple(m.value for m in StrategyType): tuple(getattr(env, "strategies", ()) or ()),
+        tuple(m.value for m in PrecisionType): tuple(getattr(env, "precisions", ()) or ()),
+    }
+    out: dict[str, tuple[str, ...]] = {}
+    for spec in config.fields:
+        if spec.type is ValueType.CHOICE and spec.choices in wanted and wanted[spec.choices]:
+            names = list(dict.fromkeys(wanted[spec.choices]))
+            if "auto" in spec.choices and "auto" not in names:
+                names.insert(0, "auto")  # Lightning takes "auto" without registering it
+            out[spec.key] = tuple(names)
+    return out
+
+
+def deep_check(config: RunConfig, env: Any) -> tuple[list[Any], str | None, ProbedChoices | None]:
+    """(findings, note, (choices, env) when freshly probed); never raises."""
+    try:
+        from satconf.checks import run_checks
+        from satconf.environment import probe
+    except ImportError as exc:
+        return [], f"preflight checks unavailable ({exc})", None
+    probed: ProbedChoices | None = None
+    try:
+        if env is None or getattr(env, "python", None) != config.python:
+            env = probe(config.python)
+            probed = (lightning_choices(config, env), env)
+        findings = list(run_checks(config, env))
+    except Exception as exc:  # a checker bug must not take the form down
+        return [], f"the checks failed: {type(exc).__name__}: {exc}", probed
+    return findings, None, probed

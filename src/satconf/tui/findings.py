@@ -1,0 +1,67 @@
+"""The findings panel: preflight results (files, JSON, GPUs, environment), errors first.
+
+Findings come from `satconf.checks.run_checks`, run by the app in a worker;
+this widget only shows them. Each finding has `level`, `field`, `message`, `hint`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+LEVEL_ORDER = {"error": 0, "warning": 1, "info": 2}
+LEVEL_STYLE = {"error": ("✗", "bold red"), "warning": ("!", "bold yellow"), "info": ("i", "cyan")}
+
+
+def level_of(finding: Any) -> str:
+    level = getattr(finding, "level", "info")
+    return str(getattr(level, "value", level))
+
+
+def ordered(findings: Sequence[Any]) -> list[Any]:
+    return sorted(findings, key=lambda f: LEVEL_ORDER.get(level_of(f), 3))
+
+
+class FindingsPanel(Static):
+    """A short, scrollable list; its title line counts errors and warnings."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__("Checks: waiting for the first edit pause…", **kw)
+        self.findings: list[Any] = []
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for f in self.findings if level_of(f) == "error")
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for f in self.findings if level_of(f) == "warning")
+
+    def pending(self) -> None:
+        self.set_class(True, "-pending")
+        self.border_subtitle = "checking…"
+
+    def show(self, findings: Sequence[Any], note: str | None = None) -> None:
+        self.findings = ordered(findings)
+        self.set_class(False, "-pending")
+        self.border_subtitle = ""
+        self.set_class(self.error_count > 0, "-errors")
+        errors, warnings = self.error_count, self.warning_count
+        title = Text.assemble(("Checks", "bold"), f"  {errors} error(s), {warnings} warning(s)")
+        lines = [title]
+        if note:
+            lines.append(Text(note, style="dim"))
+        if not self.findings and not note:
+            lines.append(Text("✓ nothing to report", style="green"))
+        for f in self.findings:
+            mark, style = LEVEL_STYLE.get(level_of(f), ("·", ""))
+            where = f"{f.field}: " if getattr(f, "field", None) else ""
+            line = Text.assemble((f"{mark} ", style), (where, "bold"), str(f.message))
+            hint = getattr(f, "hint", "")
+            if hint:
+                line.append(f" — {hint}", style="dim")
+            lines.append(line)
+        self.update(Text("\n").join(lines))

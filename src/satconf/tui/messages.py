@@ -1,0 +1,84 @@
+"""Every message the TUI's widgets and workers send, as small dataclasses.
+
+Messages go up (a widget or worker tells its parent what happened); the app
+answers by setting attributes on widgets (down). Nothing here does work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.message import Message
+
+from satconf.fields import Errors, Values
+
+
+@dataclass
+class FormChanged(Message):
+    """The form's values after an edit, with every key's messages (empty when valid)."""
+
+    key: str | None  # the edited key; None after loading a whole profile
+    values: Values
+    errors: Errors
+
+
+@dataclass
+class ResetField(Message):
+    """A row asks for its field's default back."""
+
+    key: str
+
+
+@dataclass
+class BrowsePath(Message):
+    """A path row asks for the file/folder picker."""
+
+    key: str
+    directory: bool
+
+
+@dataclass
+class GpusListed(Message):
+    """The NVML (or fake) GPU list, read in a worker."""
+
+    listing: Any  # satconf.gpus.GpuListing; Any keeps gpus out of the import path
+
+
+@dataclass
+class ChecksDone(Message):
+    """Preflight findings for the values they were computed from."""
+
+    generation: int
+    findings: list[Any]
+    note: str | None = None  # why the checks could not run, when they could not
+
+
+@dataclass
+class ChoicesProbed(Message):
+    """Names the training environment's Lightning accepts, by field key."""
+
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class RunLaunched(Message):
+    """A run started (record from satconf.runs) or failed to start (error)."""
+
+    record: Any = None
+    error: str | None = None
+
+
+@dataclass
+class RunLines(Message):
+    """New lines of a run's log, batched."""
+
+    lines: list[str]
+
+
+@dataclass
+class RunEnded(Message):
+    """The followed run is no longer running."""
+
+    exit_code: int | None
+    status: str

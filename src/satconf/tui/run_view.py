@@ -1,0 +1,195 @@
+"""The run view: a launched run's log, live, with status, elapsed time and exit code.
+
+The run is started detached by `satconf.runs` (it goes on if the TUI quits);
+this screen only follows its log file and record from a worker thread, and
+can ask `satconf.runs` to stop it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, RichLog, Static
+from textual.worker import get_current_worker
+
+from satconf.runconfig import RunConfig
+from satconf.tui.messages import RunEnded, RunLines
+
+POLL_S = 0.2
+STATUS_EVERY_S = 1.0
+STATUS_STYLE = {"running": "bold green", "succeeded": "bold green", "failed": "bold red",
+                "stopped": "bold yellow", "lost": "bold red"}
+
+
+def start(config: RunConfig) -> tuple[Any, str | None]:
+    """Start the run through `satconf.runs`; (record, None) or (None, why not)."""
+    try:
+        from satconf.runs import start_run
+    except ImportError as exc:
+        return None, f"runs are not available in this build ({exc})"
+    try:
+        return start_run(config), None
+    except Exception as exc:  # RunError, PlanError, OSError: all shown, never a crash
+        return None, str(exc) or type(exc).__name__
+
+
+def _log_file(record: Any) -> Path:
+    from satconf.runs.records import log_path
+
+    return log_path(record.id)
+
+
+def _fresh(record: Any) -> tuple[Any, str]:
+    from satconf.runs.records import load_run
+    from satconf.runs.status import run_status
+
+    rec = load_run(record.id)
+    return rec, run_status(rec)
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02}:{s:02}" if h else f"{m:02}:{s:02}"
+
+
+class RunScreen(Screen[None]):
+    """Follows one run; `s` stops it, Escape goes back to the form (the run keeps going)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "stop", "Stop run", id="run.stop"),
+        Binding("escape,b", "back", "Back to form", id="run.back"),
+        Binding("f", "follow", "Follow tail", id="run.follow"),
+    ]
+
+    status: reactive[str] = reactive("running")
+    following: reactive[bool] = reactive(True)
+
+    def __init__(self, record: Any) -> None:
+        super().__init__(id="run-screen")
+        self.record = record
+        self.exit_code: int | None = None
+        self.unseen = 0  # lines that arrived while not following the tail
+        self.lines_seen = 0
+        self._started = time.monotonic()
+        self._ended_at: float | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        yield Static("", id="run-status")
+        yield RichLog(id="run-log", max_lines=20000, wrap=False, markup=False,
+                      highlight=False, auto_scroll=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"run {self.record.id}"
+        self.sub_title = " ".join(self.record.argv) if getattr(self.record, "argv", None) else ""
+        self._render_status()
+        self.set_interval(1.0, self._render_status)
+        self.follow_log()
+        self.query_one(RichLog).focus()
+
+    @work(thread=True, exclusive=True, group="follow")
+    def follow_log(self) -> None:
+        worker = get_current_worker()
+        path = _log_file(self.record)
+        offset, partial, last_status = 0, "", 0.0
+        while not worker.is_cancelled:
+            chunk = b""
+            try:
+                with path.open("rb") as fh:
+                    fh.seek(offset)
+                    chunk = fh.read()
+            except FileNotFoundError:
+                pass
+            if chunk:
+                offset += len(chunk)
+                text = partial + chunk.decode("utf-8", errors="replace")
+                lines = text.split("\n")
+                partial = lines.pop()
+                if lines:
+                    self.post_message(RunLines(lines))
+            now = time.monotonic()
+            if now - last_status >= STATUS_EVERY_S or not chunk:
+                last_status = now
+                try:
+                    record, status = _fresh(self.record)
+                except Exception:
+                    record, status = self.record, "lost"
+                if status != "running":
+                    if partial:
+                        self.post_message(RunLines([partial]))
+                    self.post_message(RunEnded(record.exit_code, status))
+                    return
+            time.sleep(POLL_S)
+
+    @on(RunLines)
+    def _lines(self, event: RunLines) -> None:
+        log = self.query_one(RichLog)
+        at_end = self.following
+        for line in event.lines:
+            log.write(Text(line.rstrip("\r")), scroll_end=at_end)
+        self.lines_seen += len(event.lines)
+        if not at_end:
+            self.unseen += len(event.lines)
+            self._render_status()
+
+    @on(RunEnded)
+    def _ended(self, event: RunEnded) -> None:
+        self.exit_code = event.exit_code
+        self.status = event.status
+        self._ended_at = time.monotonic()
+        self._render_status()
+
+    def on_mouse_scroll_up(self) -> None:
+        self.following = False
+
+    def on_mouse_scroll_down(self) -> None:
+        if self.query_one(RichLog).is_vertical_scroll_end:
+            self.action_follow()
+
+    def action_follow(self) -> None:
+        self.following = True
+        self.unseen = 0
+        self.query_one(RichLog).scroll_end(animate=False)
+        self._render_status()
+
+    def _render_status(self) -> None:
+        end = self._ended_at if self._ended_at is not None else time.monotonic()
+        parts: list[Any] = [(f" {self.status} ", STATUS_STYLE.get(self.status, "bold")),
+                            f"  elapsed {format_elapsed(end - self._started)}"]
+        if self.exit_code is not None:
+            parts.append(f"  exit code {self.exit_code}")
+        parts.append(f"  log {_log_file(self.record)}")
+        if not self.following:
+            parts.append((f"  paused · {self.unseen} new line(s) · f: follow", "yellow"))
+        self.query_one("#run-status", Static).update(Text.assemble(*parts))
+
+    def action_stop(self) -> None:
+        if self.status != "running":
+            self.notify("The run is not running", timeout=2)
+            return
+        self.notify("Stopping the run (SIGINT, then SIGTERM)…", timeout=3)
+        self.stop_worker()
+
+    @work(thread=True, exclusive=True, group="stop")
+    def stop_worker(self) -> None:
+        from satconf.runs.status import stop_run
+
+        try:
+            stop_run(self.record.id)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, f"Could not stop the run: {exc}",
+                                      severity="error")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
