@@ -1,0 +1,149 @@
+"""The training interpreter and the GPUs against precision, strategy and node count."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from satconf.checks.context import Context
+from satconf.checks.finding import Finding, error, info, warning
+from satconf.environment import EnvironmentInfo
+
+BF16 = (8, 0)
+TRANSFORMER_ENGINE = (8, 9)
+CLUSTER_LAUNCHERS = ("slurm", "torchrun")
+_GPU_ACCELERATOR = re.compile(r"""accelerator\s*=\s*["']gpu["']""")
+
+
+@dataclass(frozen=True)
+class SelectedGpu:
+    index: int
+    name: str
+    capability: tuple[int, int] | None
+
+
+def environment_findings(env: EnvironmentInfo) -> list[Finding]:
+    if env.error:
+        return [error(None, env.error, "set the training python (profile or workspace) to an "
+                      "interpreter with torch and Lightning; satconf check --refresh probes "
+                      "again")]
+    out: list[Finding] = []
+    if env.torch is None:
+        out.append(error(None, f"torch is not installed in the training python {env.python}",
+                         "install torch there, or choose the right interpreter"))
+    if env.lightning is None and env.pytorch_lightning is None:
+        out.append(error(None, f"Lightning is not installed in the training python "
+                         f"{env.python}", "pip install lightning (train.py imports "
+                         "pytorch_lightning)"))
+    if not env.has("prefigure"):
+        out.append(error(None, f"prefigure is not installed in the training python "
+                         f"{env.python}; train.py imports it first",
+                         "pip install prefigure==0.0.9"))
+    out += [warning(None, f"probe: {p}") for p in env.problems]
+    pl = env.pytorch_lightning or env.lightning or "none"
+    cuda = f"CUDA {env.cuda_version}" if env.cuda_available else "no CUDA"
+    cached = ", cached" if env.cached else ""
+    out.append(info(None, f"training python {env.python_version or '?'} ({env.python}): "
+                    f"torch {env.torch or 'none'}, Lightning {pl}, {cuda}, "
+                    f"{len(env.gpus)} GPU(s){cached}"))
+    return out
+
+
+def selected_gpus(ctx: Context, env: EnvironmentInfo) -> tuple[list[SelectedGpu], list[Finding]]:
+    """The GPUs train.py would see: the probe's, else NVML's (or the fake file's)."""
+    if env.cuda_available and env.gpus:
+        known = [SelectedGpu(g.index, g.name, g.capability) for g in env.gpus]
+    else:
+        from satconf.gpus import list_gpus
+
+        known = [SelectedGpu(g.index, g.name, g.capability) for g in list_gpus().gpus]
+    wanted = ctx.config.gpus
+    if wanted is None:
+        return known, []
+    by_index = {g.index: g for g in known}
+    missing = [i for i in wanted if i not in by_index]
+    out = []
+    if missing and known:
+        have = ", ".join(str(i) for i in by_index) or "none"
+        out.append(error("gpus", f"GPU {', '.join(map(str, missing))} does not exist "
+                         f"(this machine has {have})", "pick GPUs from the list"))
+    return [by_index[i] for i in wanted if i in by_index], out
+
+
+def _too_old(gpus: list[SelectedGpu], need: tuple[int, int]) -> list[str]:
+    return [f"GPU {g.index} {g.name} ({g.capability[0]}.{g.capability[1]})"
+            for g in gpus if g.capability is not None and g.capability < need]
+
+
+def check_hardware(ctx: Context, env: EnvironmentInfo) -> list[Finding]:
+    gpus, out = selected_gpus(ctx, env)
+    wants_gpu = bool(_GPU_ACCELERATOR.search(ctx.train_py_text()))
+    if not gpus and wants_gpu:
+        why = "no GPU is selected" if ctx.config.gpus == [] else "no CUDA GPU is available"
+        out.append(error("gpus", f"{why}, but train.py asks Lightning for accelerator='gpu'",
+                         "run on a machine with an NVIDIA GPU and a CUDA build of torch"))
+    out += _precision(ctx, env, gpus)
+    out += _strategy(ctx, env, gpus)
+    out += _nodes(ctx)
+    return out
+
+
+def _precision(ctx: Context, env: EnvironmentInfo, gpus: list[SelectedGpu]) -> list[Finding]:
+    value = ctx.value("precision")
+    if value is None:
+        return []
+    precision = str(value)
+    out: list[Finding] = []
+    if env.precisions and precision not in env.precisions:
+        out.append(error("precision", f"Lightning in the training python does not accept "
+                         f"precision {precision!r}", f"use one of {', '.join(env.precisions)}"))
+    if precision.startswith("bf16"):
+        old = _too_old(gpus, BF16)
+        if old:
+            out.append(error("precision", f"{precision} needs compute capability 8.0 or "
+                             f"newer; {', '.join(old)} cannot do it",
+                             "use 16-mixed on these GPUs, or pick Ampere or newer GPUs"))
+    if precision.startswith("transformer-engine"):
+        if not env.has("transformer_engine"):
+            out.append(error("precision", f"{precision} needs the transformer_engine package "
+                             "in the training python", "install transformer-engine or use "
+                             "bf16-mixed"))
+        old = _too_old(gpus, TRANSFORMER_ENGINE)
+        if old:
+            out.append(error("precision", f"{precision} needs compute capability 8.9 or "
+                             f"newer; {', '.join(old)} cannot do it", "use bf16-mixed"))
+    return out
+
+
+def _strategy(ctx: Context, env: EnvironmentInfo, gpus: list[SelectedGpu]) -> list[Finding]:
+    value = ctx.value("strategy")
+    if not isinstance(value, str) or not value:
+        return []
+    out: list[Finding] = []
+    if env.strategies and value not in env.strategies:
+        out.append(error("strategy", f"Lightning in the training python has no strategy "
+                         f"{value!r}", "pick one it lists (satconf check --json shows them)"))
+    if value.startswith("deepspeed") and not env.has("deepspeed"):
+        out.append(error("strategy", f"strategy {value} needs the deepspeed package in the "
+                         "training python", "pip install deepspeed, or use ddp"))
+    if value.startswith("fsdp") and not gpus:
+        out.append(error("strategy", f"strategy {value} needs a GPU; none is available",
+                         "use a GPU machine or strategy auto"))
+    if value == "ddp" and len(gpus) > 1:
+        out.append(warning("strategy", f"plain ddp on {len(gpus)} GPUs stops at the first "
+                           "step when a model has parameters without gradients, as "
+                           "stable-audio-tools' models do",
+                           "use ddp_find_unused_parameters_true"))
+    return out
+
+
+def _nodes(ctx: Context) -> list[Finding]:
+    nodes = ctx.value("num_nodes")
+    if not isinstance(nodes, int) or nodes <= 1:
+        return []
+    launcher = str(ctx.config.options.get("launcher", "")).lower()
+    if launcher in CLUSTER_LAUNCHERS:
+        return [info("num_nodes", f"num_nodes = {nodes}: launched through {launcher}")]
+    return [warning("num_nodes", f"num_nodes = {nodes} on a local launch: train.py would "
+                    "wait for the other nodes forever", "launch through SLURM (or torchrun) "
+                    "on the cluster, or set num_nodes = 1")]

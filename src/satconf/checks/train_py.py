@@ -1,0 +1,30 @@
+"""Keys of defaults.ini that this workspace's train.py never reads."""
+
+from __future__ import annotations
+
+import re
+
+from satconf.checks.context import Context
+from satconf.checks.finding import Finding, info
+
+
+def read_keys(source: str) -> set[str]:
+    """Names read as `args.<name>` or `getattr(args, "<name>")`, and `vars(args)` use."""
+    keys = set(re.findall(r"\bargs\.([A-Za-z_]\w*)", source))
+    keys |= set(re.findall(r"""getattr\(\s*args\s*,\s*["']([A-Za-z_]\w*)["']""", source))
+    return keys
+
+
+def check_unread_keys(ctx: Context) -> list[Finding]:
+    source = ctx.train_py_text()
+    if not source or re.search(r"\bvars\(\s*args\s*\)|args\.__dict__", source):
+        return []  # train.py passes all args on: any key may be read
+    keys = read_keys(source)
+    if not keys:
+        return [info(None, f"{ctx.config.workspace.train_py} reads no args.<key> at all: no "
+                     "setting here would change what it does",
+                     "is this the right train.py (a placeholder, or one with its own parser)?")]
+    return [info(spec.key, f"train.py never reads args.{spec.key}: setting it changes nothing",
+                 "leave it as is; it only matters to forks that read it")
+            for spec in ctx.config.fields
+            if spec.key not in keys and spec.ini is not None and spec.ini.registered]
