@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_tui(args: argparse.Namespace) -> int:
     from satconf.tui.app import run_app
 
-    return run_app(workspace=args.workspace, profile=args.profile)
+    return run_app(workspace=getattr(args, "workspace", None),
+                   profile=getattr(args, "profile", None))
 
 
 def main(argv: list[str] | None = None) -> int:
