@@ -1,0 +1,253 @@
+"""The profile folder: one `<name>.toml` per profile, written atomically.
+
+A save goes to a temporary file beside the target, is flushed and fsynced,
+then renamed over it: readers and a crash see the old profile or the new
+one, and concurrent savers leave one complete profile (the last rename
+wins). Saves that must not replace anything (copy, rename, import) link the
+finished temporary file to the new name, which fails if the name was taken
+meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import difflib
+import os
+import tempfile
+from pathlib import Path
+
+from satconf.atomic import atomic_write_bytes
+from satconf.profiles.codec import render_profile
+from satconf.profiles.model import (
+    SUFFIX,
+    Profile,
+    ProfileError,
+    ProfileExistsError,
+    ProfileNotFoundError,
+    now,
+    validate_name,
+)
+from satconf.profiles.reader import parse_profile
+
+
+class ProfileStore:
+    def __init__(self, root: Path | str | None = None) -> None:
+        if root is None:
+            from satconf.workspace import profiles_dir
+
+            root = profiles_dir()
+        self.root = Path(root)
+
+    validate_name = staticmethod(validate_name)
+
+    def path_for(self, name: str) -> Path:
+        return self.root / f"{validate_name(name)}{SUFFIX}"
+
+    def exists(self, name: str) -> bool:
+        return self.path_for(name).is_file()
+
+    def names(self) -> list[str]:
+        """Names of the profile files present (their content unchecked)."""
+        out: list[str] = []
+        if self.root.is_dir():
+            for path in self.root.iterdir():
+                if path.suffix == SUFFIX and not path.name.startswith("."):
+                    with contextlib.suppress(ProfileError):
+                        out.append(validate_name(path.stem))
+        return sorted(out, key=str.casefold)
+
+    # ------------------------------------------------------------ reading
+
+    def load(self, name: str) -> Profile:
+        name = validate_name(name)
+        path = self.path_for(name)
+        return parse_profile(self._read(path, name), path, name=name)
+
+    def _read(self, path: Path, name: str) -> bytes:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            close = difflib.get_close_matches(name, self.names(), n=3)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise ProfileNotFoundError(path, None, f"no profile named {name!r}{hint}") from None
+        except IsADirectoryError:
+            raise ProfileError(path, None, "is a folder, not a profile file") from None
+        except NotADirectoryError:
+            raise ProfileError(self.root, None, "the profile folder is a file, "
+                                                "not a folder") from None
+        except OSError as exc:
+            raise ProfileError(path, None, f"cannot be read ({exc.strerror})") from None
+
+    def list(self) -> tuple[list[Profile], list[ProfileError]]:
+        """Every readable profile, and one error per unreadable file (never hiding others)."""
+        if not self.root.exists():
+            return [], []
+        if not self.root.is_dir():
+            return [], [ProfileError(self.root, None, "the profile folder is a file, "
+                                                      "not a folder")]
+        profiles: list[Profile] = []
+        errors: list[ProfileError] = []
+        try:
+            entries = sorted(self.root.iterdir())
+        except OSError as exc:
+            return [], [ProfileError(self.root, None, f"cannot be listed ({exc.strerror})")]
+        for path in entries:
+            if path.name.startswith(".") or path.suffix != SUFFIX:
+                continue  # temporary files of a save in progress (or cut short)
+            try:
+                name = validate_name(path.stem)
+            except ProfileError as exc:
+                errors.append(ProfileError(path, None, f"the file name breaks a naming rule "
+                                                       f"({exc.reason}); rename the file"))
+                continue
+            try:
+                profiles.append(parse_profile(self._read(path, name), path, name=name))
+            except ProfileError as exc:
+                errors.append(exc)
+        profiles.sort(key=lambda p: p.name.casefold())
+        return profiles, errors
+
+    # ------------------------------------------------------------ writing
+
+    def save(self, profile: Profile, *, touch: bool = True, overwrite: bool = True) -> Path:
+        """Write `profile` to its file atomically and return the path.
+
+        With `touch`, `updated` becomes now, unless the file already holds
+        exactly this profile (then nothing is written). With `overwrite`
+        False, an existing profile of that name is never replaced.
+        """
+        profile.name = validate_name(profile.name)
+        path = self.path_for(profile.name)
+        self._ensure_root()
+        data = render_profile(profile)
+        if touch:
+            if overwrite and _read_or_none(path) == data:
+                profile.path = path
+                return path
+            profile.updated = now()
+            data = render_profile(profile)
+        try:
+            if overwrite:
+                atomic_write_bytes(path, data)
+            else:
+                _write_new(path, data)
+        except FileExistsError:
+            raise ProfileExistsError(path, None, f"profile {profile.name!r} already "
+                                                 "exists") from None
+        except OSError as exc:
+            raise ProfileError(path, None, f"cannot be saved ({exc.strerror}); any earlier "
+                                           "version is unchanged") from None
+        profile.path = path
+        return path
+
+    def _ensure_root(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise ProfileError(self.root, None, "the profile folder is a file, not a folder")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProfileError(self.root, None, f"the profile folder cannot be created "
+                                                f"({exc.strerror})") from None
+
+    def rename(self, old: str, new: str) -> Profile:
+        old, new = validate_name(old), validate_name(new)
+        prof = self.load(old)
+        if new == old:
+            return prof
+        src, dst = self.path_for(old), self.path_for(new)
+        prof.name = new
+        if dst.exists() and _same_file(src, dst):
+            # Only the case differs on a case-insensitive disk: rewrite, then rename.
+            self._replace(src, render_profile(prof))
+            os.rename(src, dst)
+        else:
+            self.save(prof, touch=False, overwrite=False)
+            self._unlink(src)
+        prof.path = dst
+        return prof
+
+    def copy(self, src: str, dst: str) -> Profile:
+        prof = self.load(src)
+        stamp = now()
+        twin = Profile(
+            name=validate_name(dst), values=copy.deepcopy(prof.values),
+            description=prof.description, created=stamp, updated=stamp,
+            workspace=prof.workspace, gpus=None if prof.gpus is None else list(prof.gpus),
+            python=prof.python, options=copy.deepcopy(prof.options),
+            unknown=copy.deepcopy(prof.unknown),
+        )
+        self.save(twin, touch=False, overwrite=False)
+        return twin
+
+    def delete(self, name: str) -> Path:
+        path = self.path_for(name)
+        if not path.is_file():
+            self._read(path, validate_name(name))  # raises the not-found (or other) error
+        self._unlink(path)
+        return path
+
+    def _replace(self, path: Path, data: bytes) -> None:
+        try:
+            atomic_write_bytes(path, data)
+        except OSError as exc:
+            raise ProfileError(path, None, f"cannot be saved ({exc.strerror})") from None
+
+    def _unlink(self, path: Path) -> None:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise ProfileError(path, None, f"cannot be removed ({exc.strerror})") from None
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Like atomic_write_bytes, but raises FileExistsError instead of replacing a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        try:
+            os.link(tmp, path)  # atomic, and refuses an existing name
+        except FileExistsError:
+            raise
+        except OSError:
+            # A filesystem without hard links: check, then rename (a narrow race).
+            if path.exists():
+                raise FileExistsError(path) from None
+            os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
