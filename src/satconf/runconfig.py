@@ -123,10 +123,12 @@ def load_run_config(workspace: Path | str | None = None, *, profile: str | None 
 
 
 def _apply_profile(config: RunConfig, name: str) -> None:
-    from satconf.profiles import ProfileError, ProfileStore
+    from satconf.profiles import ProfileError, ProfileNameError, ProfileStore
 
     try:
         prof = ProfileStore().load(name)
+    except ProfileNameError as exc:
+        raise UsageError(str(exc)) from None  # `--profile ../x`: a usage error
     except ProfileError as exc:
         raise ConfigError(str(exc)) from None
     known = {k: v for k, v in prof.values.items() if k in config.fields}
