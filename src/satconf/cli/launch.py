@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from satconf.cli.common import (
     EXIT_ERRORS,
@@ -35,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
             print_json(plan.to_json())
         else:
             print(plan.shell())
+        sys.stdout.flush()
+        from satconf.cli.check import warn_findings  # lazy: keeps `--help` light
+
+        warn_findings(config)
         return 0
     warn("satconf: launching is not available yet; use --dry-run")
     return EXIT_ERRORS

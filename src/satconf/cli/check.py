@@ -1,0 +1,92 @@
+"""`satconf check`: the preflight findings for a run, grouped by level."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from satconf.cli.common import EXIT_ERRORS, EXIT_OK, add_config_args, config_from_args, print_json
+
+if TYPE_CHECKING:
+    from satconf.checks import Finding
+    from satconf.runconfig import RunConfig
+
+_TITLES = {"error": "errors", "warning": "warnings", "info": "infos"}
+_MARKS = {"error": "✗", "warning": "!", "info": "·"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="check a run's settings, files and environment")
+    add_config_args(p)
+    p.add_argument("--json", action="store_true", help="the findings as a JSON list on stdout")
+    p.add_argument("--refresh", action="store_true",
+                   help="probe the training python again instead of using the cache")
+    p.add_argument("--no-probe", action="store_true",
+                   help="skip the checks that need the training python (torch, GPUs, checkpoints)")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="limit for probing the training python and reading checkpoints")
+    p.set_defaults(func=run)
+
+
+def collect(args: argparse.Namespace) -> list[Finding]:
+    # Imported here: `satconf --help` must not pay for the checks.
+    from satconf.checks import inspect_checkpoints, run_checks, sort_findings
+    from satconf.environment import cached_probe, probe
+
+    config = config_from_args(args)
+    env = None
+    if not args.no_probe:
+        env = None if args.refresh else cached_probe(config.python)
+        if env is None:
+            if not args.json:
+                print(f"satconf: probing the training python {config.python} "
+                      "(once; cached afterwards)...", file=sys.stderr)
+            env = probe(config.python, refresh=args.refresh, timeout=args.timeout)
+    findings = run_checks(config, env)
+    if env is not None and env.ok:
+        findings = sort_findings(findings + inspect_checkpoints(config, env,
+                                                                 timeout=args.timeout))
+    return findings
+
+
+def render(findings: list[Finding]) -> str:
+    lines: list[str] = []
+    for level, title in _TITLES.items():
+        group = [f for f in findings if f.level == level]
+        if not group:
+            continue
+        lines.append(f"{title} ({len(group)}):")
+        for f in group:
+            where = f"{f.field}: " if f.field else ""
+            lines.append(f"  {_MARKS[level]} {where}{f.message}")
+            if f.hint:
+                lines.append(f"      → {f.hint}")
+    counts = {level: sum(f.level == level for f in findings) for level in _TITLES}
+    summary = ", ".join(f"{n} {_TITLES[lv] if n != 1 else lv}" for lv, n in counts.items())
+    lines.append(summary if findings else "no findings")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    findings = collect(args)
+    if args.json:
+        print_json([f.to_json() for f in findings])
+    else:
+        print(render(findings))
+    return EXIT_ERRORS if any(f.level == "error" for f in findings) else EXIT_OK
+
+
+def warn_findings(config: RunConfig) -> None:
+    """The fast findings (and the cached probe's, if any) on stderr; starts no subprocess.
+
+    `launch --dry-run` calls this after printing the plan: the plan stays the
+    only thing on stdout and findings never change the exit code there.
+    """
+    from satconf.checks import run_checks
+    from satconf.environment import cached_probe
+
+    findings = [f for f in run_checks(config, cached_probe(config.python), field_errors=False)
+                if f.level != "info"]
+    if findings:
+        print("preflight:\n" + render(findings), file=sys.stderr)
