@@ -1,0 +1,208 @@
+"""Cluster runs as run records: submit to SLURM, start this node's torchrun, status, stop.
+
+A SLURM run is a record with `engine = "slurm"` and the `job_id`; its log is
+the job's output file, which the batch script sends to the run folder's
+`train.log`. Status asks SLURM (squeue, then sacct, then scontrol) and, once
+SLURM has forgotten the job, reads the exit status the batch script wrote.
+A finished job's result is written into the record, so it stays known.
+Importing this module registers the engine with `satconf.runs`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from satconf.cluster import slurm
+from satconf.cluster.options import ClusterOptions
+from satconf.cluster.plan import EXIT_NAME, SCRIPT_NAME, build_cluster_plan
+from satconf.runconfig import RunConfig
+from satconf.runs.records import (
+    LOG,
+    RunError,
+    RunRecord,
+    StopStep,
+    now_iso,
+    public_env,
+    read_record,
+    run_dir,
+    update_record,
+    write_record,
+)
+from satconf.runs.status import (
+    FAILED,
+    LOST,
+    RUNNING,
+    STATUSES,
+    STOPPED,
+    SUCCEEDED,
+    register_engine,
+)
+
+ENGINE = "slurm"
+# A pending job is reported as queued where the run records know that word.
+QUEUED = slurm.QUEUED if slurm.QUEUED in STATUSES else RUNNING
+
+
+def _prepared(config: RunConfig) -> tuple[RunConfig, list[str]]:
+    """Recover applied and the config checked, as for a local launch."""
+    from satconf.runs.recover import apply_recover
+
+    notes: list[str] = []
+    config, message = apply_recover(config)
+    if message:
+        notes.append(message)
+    errors = config.errors()
+    if errors:
+        lines = [f"{key}: {msg}" for key, msgs in errors.items() for msg in msgs]
+        raise RunError("the config has errors; nothing was launched\n" + "\n".join(lines))
+    return config, notes
+
+
+def submit_run(config: RunConfig, opts: ClusterOptions, *, base: Path | None = None) -> RunRecord:
+    """Write the batch script into a new run folder, sbatch it, record the job id.
+
+    The record is written before sbatch runs, so a refused submission is kept
+    with its reason (status failed) and raised as RunError."""
+    import json
+    import socket
+
+    from satconf.command import PlanError
+    from satconf.runs.records import new_run_id
+
+    config, notes = _prepared(config)
+    if base is None:
+        from satconf.workspace import runs_dir
+
+        base = runs_dir()
+    run_id = new_run_id()
+    folder = base / run_id
+    folder.mkdir(parents=True, exist_ok=False)
+    try:
+        plan = build_cluster_plan(config, opts, folder=folder)
+    except PlanError as exc:
+        folder.rmdir()
+        raise RunError(f"the config cannot become a command: {exc}") from None
+    script = folder / SCRIPT_NAME
+    script.write_text(plan.script or "", encoding="utf-8")
+    normal, _ = config.fields.validate(config.values)
+    values = json.loads(json.dumps(normal, default=str))
+    name = values.get("name")
+    record = RunRecord(
+        id=run_id, engine=ENGINE, profile=config.profile,
+        name=name if isinstance(name, str) else None, values=values,
+        argv=list(plan.local.argv), env=public_env(dict(plan.local.env)), cwd=plan.local.cwd,
+        python=config.python, gpus=config.gpus, host=socket.gethostname(),
+        workspace=str(config.workspace.root), started_at=now_iso(), notes=notes,
+        extra={"batch_script": str(script), "nodes": plan.nodes,
+               "tasks_per_node": opts.tasks(), "cluster": opts.to_options()},
+    )
+    write_record(folder, record)
+    (folder / LOG).touch()
+    try:
+        job_id = slurm.submit(script, cwd=plan.local.cwd)
+    except slurm.SlurmError as exc:
+        reason = str(exc)
+
+        def refused(r: RunRecord) -> None:
+            r.error = reason
+            r.ended_at = now_iso()
+        update_record(folder, refused)
+        raise RunError(reason) from None
+    return update_record(folder, lambda r: setattr(r, "job_id", job_id))
+
+
+def start_torchrun(config: RunConfig, opts: ClusterOptions,
+                   *, base: Path | None = None) -> RunRecord:
+    """Start this machine's node command (`opts.node_rank`) detached, as a torchrun run."""
+    from satconf.command import PlanError
+    from satconf.runs.launcher import start_plan
+
+    config, notes = _prepared(config)
+    try:
+        plan = build_cluster_plan(config, opts)
+    except PlanError as exc:
+        raise RunError(f"the config cannot become a command: {exc}") from None
+    normal, _ = config.fields.validate(config.values)
+    return start_plan(plan.local_command(), values=normal, profile=config.profile,
+                      gpus=config.gpus, python=config.python,
+                      workspace=str(config.workspace.root), notes=notes, engine="torchrun",
+                      extra={"nodes": plan.nodes, "node_rank": opts.node_rank,
+                             "tasks_per_node": opts.tasks(), "cluster": opts.to_options(),
+                             "node_commands": [c.shell() for c in plan.commands]},
+                      base=base)
+
+
+def _ended(record: RunRecord) -> str:
+    if record.stop_requested and record.exit_code != 0:
+        return STOPPED
+    if record.error or record.exit_code != 0:
+        return FAILED
+    return SUCCEEDED
+
+
+def _exit_file_code(folder: Path) -> int | None:
+    try:
+        text = (folder / EXIT_NAME).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def slurm_status(record: RunRecord) -> str:
+    """queued/running from SLURM; once the job ends, its result (kept in the record)."""
+    if record.ended_at or record.exit_code is not None:
+        return _ended(record)
+    if not record.job_id:
+        return FAILED if record.error else LOST
+    folder = run_dir(record.id)
+    state = slurm.job_state(record.job_id)
+    if state.status in (slurm.QUEUED, slurm.RUNNING):
+        return QUEUED if state.status == slurm.QUEUED else RUNNING
+    code = _exit_file_code(folder)
+    if state.status is None and code is None:
+        return STOPPED if record.stop_requested else LOST
+    if code is None:
+        code = state.exit_code if state.exit_code is not None else (
+            0 if state.status == slurm.SUCCEEDED else 1)
+    if state.status == slurm.STOPPED and code == 0:
+        code = 1  # cancelled before srun returned: not a success
+
+    def finish(r: RunRecord) -> None:
+        r.exit_code = code
+        r.ended_at = r.ended_at or now_iso()
+        r.extra["slurm_state"] = state.slurm_state or None
+        if state.status == slurm.STOPPED and not r.stop_steps:
+            r.stop_steps.append(StopStep(signal="scancel", at=now_iso(),
+                                         result="cancelled outside satconf"))
+    try:
+        record = update_record(folder, finish)
+    except (OSError, RunError):
+        pass  # a read-only runs folder: report, keep nothing
+    else:
+        return _ended(record)
+    return STOPPED if state.status == slurm.STOPPED else (SUCCEEDED if code == 0 else FAILED)
+
+
+def slurm_stop(folder: Path, record: RunRecord, grace: tuple[float, float]) -> RunRecord:
+    """scancel the job (SLURM signals every task), record it, wait for the job to end."""
+    if not record.job_id:
+        raise RunError(f"run {record.id} has no SLURM job id")
+    try:
+        slurm.cancel(record.job_id)
+        result = "sent"
+    except slurm.SlurmError as exc:
+        result = f"error: {exc}"
+    step = StopStep(signal="scancel", at=now_iso(), result=result)
+    record = update_record(folder, lambda r: r.stop_steps.append(step))
+    if result != "sent":
+        raise RunError(result.removeprefix("error: "))
+    deadline = time.monotonic() + sum(grace)
+    while time.monotonic() < deadline:
+        if slurm_status(read_record(folder)) not in (RUNNING, QUEUED):
+            break
+        time.sleep(0.5)
+    return read_record(folder)
+
+
+register_engine(ENGINE, slurm_status, slurm_stop)

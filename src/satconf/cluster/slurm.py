@@ -1,0 +1,192 @@
+"""SLURM: the batch script Lightning expects, and sbatch / squeue / sacct / scancel.
+
+The script asks for `--nodes` = num_nodes and `--ntasks-per-node` = the
+processes per node (one per GPU), which is what Lightning's SLURM environment
+checks; `--signal=SIGUSR1@90` lets Lightning save and requeue before the time
+limit. It runs `srun <training python> train.py <flags>` in the workspace and
+writes srun's exit status to a file, so a finished job's result is known even
+where the cluster keeps no accounting.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from satconf.cluster.options import ClusterOptions
+from satconf.command import LaunchPlan
+
+SBATCH_HINT = ("sbatch is not installed or not on PATH: run satconf on a SLURM login node, "
+               "or pick --engine local / torchrun")
+_TIMEOUT = 20.0  # seconds for one SLURM client call; a slow controller is not a hang
+
+# Run status words, as the run records use them.
+QUEUED, RUNNING, SUCCEEDED, FAILED, STOPPED = "queued", "running", "succeeded", "failed", "stopped"
+_STATES: dict[str, str] = {
+    "PENDING": QUEUED, "CONFIGURING": QUEUED, "REQUEUED": QUEUED, "REQUEUE_HOLD": QUEUED,
+    "REQUEUE_FED": QUEUED, "RESV_DEL_HOLD": QUEUED,
+    "RUNNING": RUNNING, "COMPLETING": RUNNING, "SUSPENDED": RUNNING, "RESIZING": RUNNING,
+    "STAGE_OUT": RUNNING, "SIGNALING": RUNNING, "STOPPED": RUNNING,
+    "COMPLETED": SUCCEEDED,
+    "CANCELLED": STOPPED,
+    "FAILED": FAILED, "TIMEOUT": FAILED, "NODE_FAIL": FAILED, "OUT_OF_MEMORY": FAILED,
+    "BOOT_FAIL": FAILED, "DEADLINE": FAILED, "PREEMPTED": FAILED, "REVOKED": FAILED,
+    "SPECIAL_EXIT": FAILED,
+}
+# Environment that SLURM itself decides on the node; never copied into the script.
+_SLURM_OWNED_ENV = ("CUDA_VISIBLE_DEVICES",)
+
+
+class SlurmError(Exception):
+    """A SLURM client command that failed or is missing, with what it said."""
+
+
+@dataclass(frozen=True)
+class JobState:
+    job_id: str
+    slurm_state: str  # SLURM's word, e.g. RUNNING, COMPLETED; "" when SLURM no longer knows
+    status: str | None  # queued / running / succeeded / failed / stopped; None: unknown
+    exit_code: int | None = None
+    source: str = ""  # squeue, sacct or scontrol
+
+
+def sbatch_path() -> str | None:
+    return shutil.which("sbatch")
+
+
+def _directive_value(text: str) -> str:
+    """A value sbatch reads back whole from an #SBATCH line (it honours double quotes)."""
+    if re.fullmatch(r"[A-Za-z0-9_.,:+=@/%-]+", text):
+        return text
+    if '"' in text or "\n" in text:
+        raise ValueError(f"{text!r} cannot be written on an #SBATCH line")
+    return f'"{text}"'
+
+
+def directives(opts: ClusterOptions, *, nodes: int, job_name: str, output: str) -> list[str]:
+    """The `#SBATCH` options, in a fixed order."""
+    lines = [f"--job-name={_directive_value(job_name)}", f"--nodes={nodes}",
+             f"--ntasks-per-node={opts.tasks()}"]
+    if opts.gpus_per_node > 0:
+        lines.append(f"--gres=gpu:{opts.gpus_per_node}" if opts.gpu_request == "gres"
+                     else f"--gpus-per-node={opts.gpus_per_node}")
+    if opts.cpus_per_task is not None:
+        lines.append(f"--cpus-per-task={opts.cpus_per_task}")
+    if opts.partition:
+        lines.append(f"--partition={opts.partition}")
+    if opts.account:
+        lines.append(f"--account={opts.account}")
+    if opts.time_limit:
+        lines.append(f"--time={opts.time_limit}")
+    lines += ["--signal=SIGUSR1@90", f"--output={_directive_value(output)}",
+              "--open-mode=append"]
+    lines += opts.extra_sbatch
+    return lines
+
+
+def batch_script(plan: LaunchPlan, opts: ClusterOptions, *, nodes: int, job_name: str,
+                 output: str, exit_file: str | None = None) -> str:
+    """The whole batch script for `plan` (the local launch plan of the same config)."""
+    out = ["#!/bin/bash", "# Written by satconf: submit with `sbatch <this file>`."]
+    out += [f"#SBATCH {line}" for line in directives(opts, nodes=nodes, job_name=job_name,
+                                                     output=output)]
+    out += ["", f"cd {shlex.quote(plan.cwd)} || exit 1"]
+    out += [f"export {k}={shlex.quote(v)}" for k, v in plan.env.items()
+            if k not in _SLURM_OWNED_ENV]
+    out.append("srun " + shlex.join(plan.argv))
+    if exit_file is not None:
+        out += ["status=$?", f"echo \"$status\" > {shlex.quote(exit_file)}", "exit \"$status\""]
+    return "\n".join(out) + "\n"
+
+
+def _run(argv: list[str], *, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+    if shutil.which(argv[0]) is None:
+        raise SlurmError(f"{argv[0]} is not installed or not on PATH" if argv[0] != "sbatch"
+                         else SBATCH_HINT)
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=_TIMEOUT, cwd=cwd,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise SlurmError(f"{argv[0]} did not answer within {_TIMEOUT:.0f} s") from None
+    except OSError as exc:
+        raise SlurmError(f"{argv[0]} could not run: {exc}") from None
+
+
+def submit(script: Path, *, cwd: str | None = None) -> str:
+    """Submit a batch script; returns the job id. Raises SlurmError with sbatch's message."""
+    proc = _run(["sbatch", "--parsable", str(script)], cwd=cwd)
+    if proc.returncode != 0:
+        msg = (proc.stderr or proc.stdout).strip() or f"exit status {proc.returncode}"
+        raise SlurmError(f"sbatch refused the job: {msg}")
+    job_id = proc.stdout.strip().split(";")[0]
+    if not job_id.isdigit():
+        raise SlurmError(f"sbatch answered {proc.stdout.strip()!r}, not a job id")
+    return job_id
+
+
+def cancel(job_id: str) -> None:
+    """Ask SLURM to cancel the job (all its steps); raises SlurmError."""
+    proc = _run(["scancel", str(job_id)])
+    if proc.returncode != 0:
+        msg = (proc.stderr or proc.stdout).strip() or f"exit status {proc.returncode}"
+        raise SlurmError(f"scancel {job_id}: {msg}")
+
+
+def _word(state: str) -> str:
+    # sacct writes e.g. "CANCELLED by 0"; scontrol may add "+" flags.
+    return state.strip().split(" ")[0].rstrip("+").upper()
+
+
+def _exit_code(text: str) -> int | None:
+    code = text.strip().split(":")[0]
+    return int(code) if code.isdigit() else None
+
+
+def _from_squeue(job_id: str) -> JobState | None:
+    proc = _run(["squeue", "-h", "-j", job_id, "-o", "%T"])
+    state = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not state:
+        return None
+    word = _word(state[0])
+    return JobState(job_id, word, _STATES.get(word, RUNNING), None, "squeue")
+
+
+def _from_sacct(job_id: str) -> JobState | None:
+    if shutil.which("sacct") is None:
+        return None
+    proc = _run(["sacct", "-n", "-X", "-P", "-j", job_id, "-o", "State,ExitCode"])
+    rows = [r for r in proc.stdout.strip().splitlines() if "|" in r]
+    if proc.returncode != 0 or not rows:
+        return None
+    state, _, code = rows[-1].partition("|")
+    word = _word(state)
+    return JobState(job_id, word, _STATES.get(word), _exit_code(code), "sacct")
+
+
+def _from_scontrol(job_id: str) -> JobState | None:
+    if shutil.which("scontrol") is None:
+        return None
+    proc = _run(["scontrol", "-o", "show", "job", job_id])
+    found = dict(re.findall(r"(JobState|ExitCode)=(\S+)", proc.stdout))
+    if proc.returncode != 0 or "JobState" not in found:
+        return None
+    word = _word(found["JobState"])
+    return JobState(job_id, word, _STATES.get(word), _exit_code(found.get("ExitCode", "")),
+                    "scontrol")
+
+
+def job_state(job_id: str) -> JobState:
+    """What SLURM knows of the job: squeue while queued or running, then sacct, then
+    scontrol (which keeps finished jobs for MinJobAge). status None: SLURM forgot it."""
+    for probe in (_from_squeue, _from_sacct, _from_scontrol):
+        try:
+            found = probe(str(job_id))
+        except SlurmError:
+            found = None
+        if found is not None:
+            return found
+    return JobState(str(job_id), "", None, None, "")
