@@ -21,11 +21,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_args(p)
     p.add_argument("--dry-run", action="store_true", help="print the plan, start nothing")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    from satconf.cluster.cli import add_cluster_args
+
+    add_cluster_args(p)  # --engine local|slurm|torchrun and the cluster options
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
+    from satconf.cluster.cli import launch_on_cluster
+
+    handled = launch_on_cluster(args, config)  # slurm / torchrun; None for the local engine
+    if handled is not None:
+        return handled
     errors = config.errors()
     if errors:
         report_errors(errors)
