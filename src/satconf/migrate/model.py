@@ -131,10 +131,7 @@ def from_ini(ini: DefaultsIni) -> Document:
         value: Any = entry.value
         kind = entry.kind.value
         if entry.kind is Kind.PATH:
-            # A Path has no YAML/TOML form; its INI text gives prefigure the same Path back.
-            value = entry.text
-            doc.note(entry.key, f"prefigure reads {entry.text!r} as a Path (it holds `_dir`);"
-                                " written as that text, restored as a Path in an INI")
+            value = entry.text  # the text gives prefigure the same Path back
         elif (entry.kind is Kind.STR and spec.type is ValueType.BOOL
               and entry.value in BOOL_TEXTS):
             value = BOOL_TEXTS[entry.value]  # the seed's `recover = false` is a boolean
@@ -174,6 +171,10 @@ def lower_values(doc: Document, unsupported: Any, target: str) -> Document:
     """
     out = Document(notes=doc.notes)  # shared: notes about the copy reach the caller
     for e in doc.entries:
+        if e.kind == Kind.PATH.value:
+            # A Path has no YAML/TOML form; its INI text gives prefigure the same Path back.
+            out.note(e.key, f"prefigure reads {e.value!r} as a Path (the text holds `_dir`); "
+                            f"{target} gets that text, an INI the Path again")
         why = unsupported(e.value)
         if why is None:
             out.entries.append(Entry(e.key, e.value, e.kind, e.help))

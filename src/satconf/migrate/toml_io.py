@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from satconf.defaults_ini import Kind
 from satconf.migrate import yaml_tree as yt
 from satconf.migrate.model import (
     LITERAL,
@@ -66,6 +67,9 @@ def _raise_literals(doc: Document) -> Document:
 def render_toml(doc: Document, output: Path, source: str) -> str:
     doc = _raise_literals(doc)
     for e in doc.entries:
+        if e.kind == Kind.PATH.value:
+            doc.note(e.key, f"prefigure reads {e.value!r} as a Path (the text holds `_dir`); "
+                            "TOML gets that text, an INI the Path again")
         if e.value is None:
             doc.note(e.key, "TOML has no None; listed in the profile's [none] table")
         elif not _toml_exact(e.value):
