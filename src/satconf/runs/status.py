@@ -1,0 +1,179 @@
+"""Run status, derived from the record and the live processes, pluggable by engine.
+
+An engine (`record.engine`) brings its own status and stop functions: the
+local one (also used for `torchrun`, which runs under the same supervisor)
+looks at process ids; a scheduler engine such as SLURM registers functions
+that ask the scheduler instead (`register_engine`).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from satconf.runs.procs import group_members, is_foreign_leader, process_alive
+from satconf.runs.records import (
+    RunError,
+    RunRecord,
+    StopStep,
+    now_iso,
+    parse_iso,
+    run_dir,
+    update_record,
+)
+
+RUNNING = "running"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+STOPPED = "stopped"
+LOST = "lost"
+STATUSES = (RUNNING, SUCCEEDED, FAILED, STOPPED, LOST)
+
+# Grace periods (seconds) after SIGINT and after SIGTERM. Lightning tears down
+# on SIGINT; a big model may need a while to finish writing.
+DEFAULT_GRACE: tuple[float, float] = (30.0, 10.0)
+STARTING_WINDOW_S = 60.0  # a record with no pid yet this young is a run still starting
+
+StatusFn = Callable[[RunRecord], str]
+StopFn = Callable[[Path, RunRecord, tuple[float, float]], RunRecord]
+
+
+@dataclass(frozen=True)
+class Engine:
+    status: StatusFn
+    stop: StopFn
+
+
+ENGINES: dict[str, Engine] = {}
+
+
+def register_engine(name: str, status: StatusFn, stop: StopFn) -> None:
+    """Teach satconf how to tell the status of, and stop, runs of another kind."""
+    ENGINES[name] = Engine(status=status, stop=stop)
+
+
+def engine_for(record: RunRecord) -> Engine:
+    return ENGINES.get(record.engine) or ENGINES["local"]
+
+
+def run_status(record: RunRecord) -> str:
+    """running | succeeded | failed | stopped | lost (or an engine's own word)."""
+    return engine_for(record).status(record)
+
+
+def _ended_status(record: RunRecord) -> str:
+    if record.stop_requested:
+        return STOPPED
+    if record.error or record.exit_code != 0:
+        return FAILED
+    return SUCCEEDED
+
+
+def local_is_going(record: RunRecord) -> bool:
+    if record.pid is not None and process_alive(record.pid, record.pid_start):
+        return True
+    return record.pgid is not None and bool(group_members(record.pgid)) and not (
+        record.pid is not None and is_foreign_leader(record.pid, record.pid_start)
+    )
+
+
+def local_status(record: RunRecord) -> str:
+    if record.exit_code is not None or record.ended_at:
+        return _ended_status(record)
+    if local_is_going(record):
+        return RUNNING
+    if record.supervisor_pid is not None and process_alive(record.supervisor_pid,
+                                                           record.supervisor_start):
+        return RUNNING  # just starting the process, or just writing its exit code
+    if record.pid is None and record.supervisor_pid is None:
+        started = parse_iso(record.started_at)
+        if started is not None and time.time() - started.timestamp() < STARTING_WINDOW_S:
+            return RUNNING
+    return STOPPED if record.stop_requested else LOST
+
+
+def _wait(cond: Callable[[], bool], timeout: float, poll: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if cond():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll)
+
+
+def _signal_group(record: RunRecord, sig: signal.Signals) -> str:
+    import os
+
+    assert record.pgid is not None
+    try:
+        os.killpg(record.pgid, sig)
+    except ProcessLookupError:
+        return "gone"
+    except PermissionError as exc:
+        return f"error: {exc.strerror}"
+    return "sent"
+
+
+def local_stop(folder: Path, record: RunRecord, grace: tuple[float, float]) -> RunRecord:
+    """SIGINT to the process group, then SIGTERM, then SIGKILL; each step recorded."""
+    if record.pgid is None:
+        raise RunError(f"run {record.id} has no process group yet; try again in a moment")
+    steps = ((signal.SIGINT, grace[0]), (signal.SIGTERM, grace[1]), (signal.SIGKILL, 5.0))
+    for sig, wait_s in steps:
+        if not local_is_going(record):
+            break
+        result = _signal_group(record, sig)
+        step = StopStep(signal=sig.name, at=now_iso(), result=result)
+        record = update_record(folder, lambda r, s=step: r.stop_steps.append(s))
+        if result != "sent" or _wait(lambda r=record: not local_is_going(r), wait_s):
+            break
+    # The supervisor writes the exit code as soon as it reaps the process.
+    _wait(lambda: _supervisor_done(folder), 10.0)
+    from satconf.runs.records import read_record
+
+    record = read_record(folder)
+    if record.exit_code is None and not record.ended_at and not local_is_going(record):
+        def mark(r: RunRecord) -> None:
+            r.ended_at = now_iso()
+            r.notes.append("exit code unknown: the supervisor was gone when the run stopped")
+        record = update_record(folder, mark)
+    return record
+
+
+def _supervisor_done(folder: Path) -> bool:
+    from satconf.runs.records import read_record
+
+    rec = read_record(folder)
+    if rec.exit_code is not None or rec.ended_at:
+        return True
+    return not process_alive(rec.supervisor_pid, rec.supervisor_start)
+
+
+def stop_run(run_id: str, grace: tuple[float, float] = DEFAULT_GRACE,
+             base: Path | None = None) -> RunRecord:
+    """Stop a running run; returns its final record. A finished run is returned as is."""
+    from satconf.runs.records import load_run
+
+    record = load_run(run_id, base)
+    if run_status(record) != RUNNING:
+        return record
+    return engine_for(record).stop(run_dir(record.id, base), record, grace)
+
+
+def request_interrupt(run_id: str, base: Path | None = None) -> RunRecord:
+    """Only the first, gentle step (SIGINT), recorded: what Ctrl-C in `--foreground` does."""
+    from satconf.runs.records import load_run
+
+    record = load_run(run_id, base)
+    if run_status(record) != RUNNING or record.pgid is None:
+        return record
+    step = StopStep(signal="SIGINT", at=now_iso(), result=_signal_group(record, signal.SIGINT))
+    return update_record(run_dir(record.id, base), lambda r: r.stop_steps.append(step))
+
+
+register_engine("local", local_status, local_stop)
+register_engine("torchrun", local_status, local_stop)
