@@ -12,7 +12,6 @@ from satconf.cli.common import (
     config_from_args,
     print_json,
     report_errors,
-    warn,
 )
 
 
@@ -21,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_args(p)
     p.add_argument("--dry-run", action="store_true", help="print the plan, start nothing")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.add_argument("--foreground", action="store_true",
+                   help="follow the run's log until it ends (Ctrl-C sends it SIGINT); "
+                        "the exit code is the training's")
     from satconf.cluster.cli import add_cluster_args
 
     add_cluster_args(p)  # --engine local|slurm|torchrun and the cluster options
@@ -49,5 +51,6 @@ def run(args: argparse.Namespace) -> int:
 
         warn_findings(config)
         return 0
-    warn("satconf: launching is not available yet; use --dry-run")
-    return EXIT_ERRORS
+    from satconf.cli.runs import launch_local  # lazy: keeps `--help` light
+
+    return launch_local(args, config)

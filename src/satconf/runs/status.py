@@ -8,6 +8,7 @@ that ask the scheduler instead (`register_engine`).
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 from collections.abc import Callable
@@ -30,7 +31,9 @@ SUCCEEDED = "succeeded"
 FAILED = "failed"
 STOPPED = "stopped"
 LOST = "lost"
-STATUSES = (RUNNING, SUCCEEDED, FAILED, STOPPED, LOST)
+QUEUED = "queued"  # waiting in a scheduler's queue (scheduler engines only)
+UNKNOWN = "unknown"
+STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, STOPPED, LOST)
 
 # Grace periods (seconds) after SIGINT and after SIGTERM. Lightning tears down
 # on SIGINT; a big model may need a while to finish writing.
@@ -48,6 +51,9 @@ class Engine:
 
 
 ENGINES: dict[str, Engine] = {}
+# Engines whose module registers itself when imported; loaded the first time a
+# record of that engine is looked at, so that listing local runs imports nothing more.
+ENGINE_MODULES: dict[str, str] = {"slurm": "satconf.cluster.engine"}
 
 
 def register_engine(name: str, status: StatusFn, stop: StopFn) -> None:
@@ -55,13 +61,28 @@ def register_engine(name: str, status: StatusFn, stop: StopFn) -> None:
     ENGINES[name] = Engine(status=status, stop=stop)
 
 
+def find_engine(name: str) -> Engine | None:
+    if name not in ENGINES and name in ENGINE_MODULES:
+        import importlib
+
+        with contextlib.suppress(ImportError):
+            importlib.import_module(ENGINE_MODULES[name])
+    return ENGINES.get(name)
+
+
 def engine_for(record: RunRecord) -> Engine:
-    return ENGINES.get(record.engine) or ENGINES["local"]
+    engine = find_engine(record.engine)
+    if engine is None:
+        raise RunError(f"run {record.id} was started by engine {record.engine!r}, "
+                       "which this satconf does not know")
+    return engine
 
 
 def run_status(record: RunRecord) -> str:
-    """running | succeeded | failed | stopped | lost (or an engine's own word)."""
-    return engine_for(record).status(record)
+    """running | succeeded | failed | stopped | lost (queued for a scheduler's runs);
+    `unknown` for a run of an engine this satconf does not have."""
+    engine = find_engine(record.engine)
+    return engine.status(record) if engine is not None else UNKNOWN
 
 
 def _ended_status(record: RunRecord) -> str:
@@ -119,10 +140,15 @@ def _signal_group(record: RunRecord, sig: signal.Signals) -> str:
 
 
 def local_stop(folder: Path, record: RunRecord, grace: tuple[float, float]) -> RunRecord:
-    """SIGINT to the process group, then SIGTERM, then SIGKILL; each step recorded."""
+    """SIGINT to the process group, then SIGTERM, then SIGKILL; each step recorded.
+
+    `grace` is the wait after SIGINT and after SIGTERM; a first grace of 0
+    skips SIGINT (for a second Ctrl-C, when SIGINT was already sent)."""
     if record.pgid is None:
         raise RunError(f"run {record.id} has no process group yet; try again in a moment")
     steps = ((signal.SIGINT, grace[0]), (signal.SIGTERM, grace[1]), (signal.SIGKILL, 5.0))
+    if grace[0] <= 0:
+        steps = steps[1:]
     for sig, wait_s in steps:
         if not local_is_going(record):
             break

@@ -1,0 +1,280 @@
+"""`satconf runs list|show|logs|stop`, and the local, non-dry-run half of `satconf launch`."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from satconf.cli.common import EXIT_ERRORS, EXIT_USAGE, CliError, print_json, warn
+
+if TYPE_CHECKING:
+    from satconf.runconfig import RunConfig
+    from satconf.runs.records import RunRecord
+
+SHOW_TAIL = 20
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("runs", help="runs started by satconf: list, show, logs, stop")
+    runs = p.add_subparsers(dest="runs_command", metavar="ACTION")
+    ls = runs.add_parser("list", help="every run, newest first")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.set_defaults(func=run_list)
+    show = runs.add_parser("show", help="one run's settings, status and log tail")
+    show.add_argument("run_id", metavar="ID", help="run id, a unique prefix of one, or `last`")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.add_argument("--tail", type=int, default=SHOW_TAIL, metavar="N",
+                      help=f"log lines to show (default {SHOW_TAIL})")
+    show.set_defaults(func=run_show)
+    logs = runs.add_parser("logs", help="print a run's log")
+    logs.add_argument("run_id", metavar="ID", help="run id, a unique prefix of one, or `last`")
+    logs.add_argument("--follow", "-f", action="store_true",
+                      help="keep printing new lines until the run ends (Ctrl-C stops following)")
+    logs.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N lines")
+    logs.set_defaults(func=run_logs)
+    stop = runs.add_parser("stop", help="stop a run: SIGINT, then SIGTERM, then SIGKILL")
+    stop.add_argument("run_id", metavar="ID", help="run id, a unique prefix of one, or `last`")
+    stop.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
+                      help="wait this long after SIGINT before SIGTERM (default 30)")
+    stop.add_argument("--json", action="store_true", help="machine-readable output")
+    stop.set_defaults(func=run_stop)
+    p.set_defaults(func=lambda args: _usage(p))
+
+
+def _usage(p: argparse.ArgumentParser) -> int:
+    p.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def _load(run_id: str) -> RunRecord:
+    from satconf.runs import RunError, load_run
+
+    try:
+        return load_run(run_id)
+    except RunError as exc:
+        raise CliError(str(exc), EXIT_ERRORS) from None
+
+
+def _local_time(iso: str | None) -> str:
+    from satconf.runs.records import parse_iso
+
+    when = parse_iso(iso)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S") if when else "-"
+
+
+def _duration(record: RunRecord) -> str:
+    from satconf.runs.records import parse_iso
+
+    start, end = parse_iso(record.started_at), parse_iso(record.ended_at)
+    if start is None:
+        return "-"
+    seconds = int((end.timestamp() if end else time.time()) - start.timestamp())
+    hours, rest = divmod(max(0, seconds), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def record_json(record: RunRecord, *, tail: int = 0) -> dict[str, Any]:
+    from satconf.runs import log_path, run_status, tail_lines
+
+    data = record.to_json()
+    data["status"] = run_status(record)
+    data["log"] = str(log_path(record.id))
+    if tail:
+        data["log_tail"] = tail_lines(log_path(record.id), tail)
+    return data
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from satconf.runs import list_runs, run_status
+
+    records = list_runs()
+    if args.json:
+        print_json([record_json(r) for r in records])
+        return 0
+    if not records:
+        print("no runs yet (start one with `satconf launch`)")
+        return 0
+    rows = [("ID", "STATUS", "NAME", "PROFILE", "STARTED", "TIME", "EXIT")]
+    for r in records:
+        rows.append((r.id, run_status(r), r.name or "-", r.profile or "-",
+                     _local_time(r.started_at), _duration(r),
+                     "-" if r.exit_code is None else str(r.exit_code)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from satconf.runs import log_path, run_status, tail_lines
+
+    record = _load(args.run_id)
+    if args.json:
+        print_json(record_json(record, tail=args.tail))
+        return 0
+    status = run_status(record)
+    code = "" if record.exit_code is None else f" (exit code {record.exit_code}" + (
+        f", {record.exit_signal})" if record.exit_signal else ")")
+    lines = [
+        f"run       {record.id}",
+        f"status    {status}{code}",
+        f"engine    {record.engine}" + (f" (job {record.job_id})" if record.job_id else ""),
+        f"name      {record.name or '-'}",
+        f"profile   {record.profile or '-'}",
+        f"started   {_local_time(record.started_at)} on {record.host or '?'}",
+        f"ended     {_local_time(record.ended_at)} (ran {_duration(record)})",
+        f"pid       {record.pid if record.pid is not None else '-'} (process group "
+        f"{record.pgid if record.pgid is not None else '-'})",
+        f"gpus      {'all visible' if record.gpus is None else record.gpus or 'none'}",
+        f"python    {record.python}",
+        f"cwd       {record.cwd}",
+        f"command   {' '.join(record.argv)}",
+    ]
+    lines += [f"env       {k}={v}" for k, v in record.env.items()]
+    lines += [f"note      {note}" for note in record.notes]
+    if record.error:
+        lines.append(f"error     {record.error}")
+    lines += [f"stop      {s.signal} at {_local_time(s.at)}: {s.result}" for s in record.stop_steps]
+    lines.append(f"log       {log_path(record.id)}")
+    print("\n".join(lines))
+    tail = tail_lines(log_path(record.id), args.tail)
+    if tail:
+        print(f"--- last {len(tail)} log lines ---")
+        print("\n".join(tail))
+    return 0
+
+
+def run_logs(args: argparse.Namespace) -> int:
+    from satconf.runs import RUNNING, follow_log, load_run, log_path, run_status, tail_lines
+
+    record = _load(args.run_id)
+    path = log_path(record.id)
+    if args.tail is not None:
+        for line in tail_lines(path, args.tail):
+            print(line)
+    if not args.follow:
+        if args.tail is None:
+            sys.stdout.write(path.read_text(encoding="utf-8", errors="replace")
+                             if path.is_file() else "")
+        return 0
+    sys.stdout.flush()
+    try:
+        for line in follow_log(path, from_start=args.tail is None,
+                               until=lambda: run_status(load_run(record.id)) != RUNNING):
+            print(line, flush=True)
+    except KeyboardInterrupt:
+        return 0  # only the following stops; the run goes on
+    return 0
+
+
+def run_stop(args: argparse.Namespace) -> int:
+    from satconf.runs import RUNNING, RunError, run_status, stop_run
+
+    record = _load(args.run_id)
+    before = run_status(record)
+    if before != RUNNING and before != "queued":
+        if args.json:
+            print_json(record_json(record))
+        else:
+            print(f"run {record.id} is not running ({before})")
+        return 0
+    if not args.json:
+        print(f"stopping run {record.id} (SIGINT, then SIGTERM after {args.grace:g} s)",
+              flush=True)
+    try:
+        record = stop_run(record.id, grace=(max(args.grace, 0.1), 10.0))
+    except RunError as exc:
+        raise CliError(str(exc), EXIT_ERRORS) from None
+    if args.json:
+        print_json(record_json(record))
+        return 0
+    for step in record.stop_steps:
+        print(f"  {step.signal} at {_local_time(step.at)}: {step.result}")
+    print(f"run {record.id}: {run_status(record)}"
+          + ("" if record.exit_code is None else f" (exit code {record.exit_code})"))
+    return 0
+
+
+# ---- `satconf launch` (local engine) ---------------------------------------------------------
+
+def exit_code_of(record: RunRecord) -> int:
+    """The shell's convention: the process's code, or 128 + the signal that ended it."""
+    if record.exit_code is None:
+        return EXIT_ERRORS
+    return 128 - record.exit_code if record.exit_code < 0 else record.exit_code
+
+
+def launch_local(args: argparse.Namespace, config: RunConfig) -> int:
+    """Start the run detached; with `--foreground` follow it to its end."""
+    from satconf.runs import RunError, log_path, start_run
+
+    try:
+        record = start_run(config)
+    except RunError as exc:
+        raise CliError(str(exc), EXIT_ERRORS) from None
+    log = log_path(record.id)
+    foreground = getattr(args, "foreground", False)
+    for note in record.notes:
+        warn(f"note: {note}")
+    if args.json and not foreground:
+        print_json({"run_id": record.id, "log": str(log), "pid": record.pid,
+                    "notes": record.notes})
+        return 0
+    header = f"run {record.id} started (pid {record.pid}); log {log}"
+    if not foreground:
+        print(header)
+        print(f"follow it with `satconf runs logs {record.id} --follow`; "
+              f"stop it with `satconf runs stop {record.id}`")
+        return 0
+    warn(header)
+    return follow_foreground(record.id, to_stderr=args.json, json_result=args.json)
+
+
+def follow_foreground(run_id: str, *, to_stderr: bool = False, json_result: bool = False) -> int:
+    """Print the log until the run ends. Ctrl-C sends SIGINT to the run (recorded);
+    a second Ctrl-C stops it with SIGTERM, then SIGKILL. Returns the run's exit code."""
+    from satconf.runs import (
+        RUNNING,
+        follow_log,
+        load_run,
+        log_path,
+        request_interrupt,
+        run_status,
+        stop_run,
+    )
+
+    hits = [0, 0]  # Ctrl-C presses seen, handled
+
+    def on_sigint(signum: int, frame: object) -> None:
+        hits[0] += 1  # acted on in the loop: a handler must not take the record's lock
+
+    def ended() -> bool:
+        while hits[1] < hits[0]:
+            hits[1] += 1
+            if hits[1] == 1:
+                request_interrupt(run_id)
+                warn(f"satconf: sent SIGINT to run {run_id}; Ctrl-C again to stop it harder")
+            else:
+                warn(f"satconf: stopping run {run_id} (SIGTERM, then SIGKILL)")
+                stop_run(run_id, grace=(0.0, 10.0))
+        return run_status(load_run(run_id)) != RUNNING
+
+    out = sys.stderr if to_stderr else sys.stdout
+    old = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        for line in follow_log(log_path(run_id), until=ended, until_every=0.2):
+            print(line, file=out, flush=True)
+    finally:
+        signal.signal(signal.SIGINT, old)
+    record = load_run(run_id)
+    status = run_status(record)
+    if json_result:
+        print_json({"run_id": run_id, "log": str(log_path(run_id)), "status": status,
+                    "exit_code": record.exit_code})
+    else:
+        warn(f"run {run_id}: {status}"
+             + ("" if record.exit_code is None else f" (exit code {record.exit_code})"))
+    return exit_code_of(record)
