@@ -60,6 +60,16 @@ class Context:
             self._json["__train_py__"] = (text, [])
         return str(self._json["__train_py__"][0])
 
+    def reads(self, key: str) -> bool:
+        """Whether train.py may read `args.<key>` (True when that cannot be told)."""
+        from satconf.checks.train_py import read_keys, reads_everything
+
+        source = self.train_py_text()
+        if not source or reads_everything(source):
+            return True
+        keys = read_keys(source)
+        return not keys or key in keys
+
     def json(self, key: str, what: str) -> tuple[Any, list[Finding]]:
         """The JSON file a key names, parsed once per run of the checks."""
         if key not in self._json:

@@ -36,7 +36,8 @@ def check_ini_traps(ctx: Context) -> list[Finding]:
                              f"`{spec.flag} False` means True",
                              "satconf passes the bare flag when on; by hand, never give it "
                              "a value"))
-        if entry.kind is Kind.STR and entry.text.strip("'\" ").lower() in ("true", "false"):
+        if (entry.kind is Kind.STR and entry.text.strip("'\" ").lower() in ("true", "false")
+                and ctx.reads(spec.key)):
             out.append(warning(spec.key, f"{where} is the text {entry.value!r}, not a "
                                "boolean: any non-empty text is true in Python, \"false\" too",
                                f"write `{entry.key} = True` or `False` if train.py tests it"))

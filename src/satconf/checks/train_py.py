@@ -9,15 +9,20 @@ from satconf.checks.finding import Finding, info
 
 
 def read_keys(source: str) -> set[str]:
-    """Names read as `args.<name>` or `getattr(args, "<name>")`, and `vars(args)` use."""
+    """Names read as `args.<name>` or `getattr(args, "<name>")`."""
     keys = set(re.findall(r"\bargs\.([A-Za-z_]\w*)", source))
     keys |= set(re.findall(r"""getattr\(\s*args\s*,\s*["']([A-Za-z_]\w*)["']""", source))
     return keys
 
 
+def reads_everything(source: str) -> bool:
+    """train.py hands the whole namespace on, so any key may be read somewhere."""
+    return re.search(r"\bvars\(\s*args\s*\)|args\.__dict__", source) is not None
+
+
 def check_unread_keys(ctx: Context) -> list[Finding]:
     source = ctx.train_py_text()
-    if not source or re.search(r"\bvars\(\s*args\s*\)|args\.__dict__", source):
+    if not source or reads_everything(source):
         return []  # train.py passes all args on: any key may be read
     keys = read_keys(source)
     if not keys:

@@ -1,0 +1,138 @@
+"""Real workspaces for the preflight-check tests: INI, train.py, JSON configs, audio files."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import wave
+from pathlib import Path
+from typing import Any
+
+from satconf.checks import Finding, run_checks
+from satconf.environment import EnvironmentInfo, ProbeGpu
+from satconf.runconfig import RunConfig, load_run_config
+
+from conftest import SEED_INI, make_workspace
+
+# The parts of stable-audio-tools' train.py the checks look at: which `args.<key>`
+# it reads and the GPU accelerator it asks Lightning for.
+TRAIN_PY = '''\
+import json
+import pytorch_lightning as pl
+from prefigure.prefigure import get_all_args, push_wandb_config
+
+def main():
+    args = get_all_args()
+    seed = args.seed
+    with open(args.model_config) as f:
+        model_config = json.load(f)
+    with open(args.dataset_config) as f:
+        dataset_config = json.load(f)
+    train_dl = create_dataloader_from_config(dataset_config, batch_size=args.batch_size,
+        num_workers=args.num_workers, sample_rate=model_config["sample_rate"],
+        sample_sizes=model_config["sample_size"])
+    val_dl = None
+    if args.val_dataset_config:
+        val_dl = create_dataloader_from_config(args.val_dataset_config)
+    model = create_model_from_config(model_config)
+    if args.pretrained_ckpt_path:
+        copy_state_dict(model, load_ckpt_state_dict(args.pretrained_ckpt_path))
+    if args.remove_pretransform_weight_norm == "pre_load":
+        remove_weight_norm_from_model(model.pretransform)
+    if args.pretransform_ckpt_path:
+        model.pretransform.load_state_dict(load_ckpt_state_dict(args.pretransform_ckpt_path))
+    if args.logger == "wandb":
+        logger = pl.loggers.WandbLogger(project=args.name)
+    ckpt = pl.callbacks.ModelCheckpoint(every_n_train_steps=args.checkpoint_every,
+                                        dirpath=args.save_dir, save_top_k=-1)
+    val_args = {"val_check_interval": args.val_every} if args.val_every > 0 else {}
+    trainer = pl.Trainer(devices="auto", accelerator="gpu", num_nodes=args.num_nodes,
+        strategy=args.strategy, precision=args.precision,
+        accumulate_grad_batches=args.accum_batches, gradient_clip_val=args.gradient_clip_val,
+        default_root_dir=args.save_dir, **val_args)
+    trainer.fit(model, train_dl, val_dl, ckpt_path=args.ckpt_path if args.ckpt_path else None)
+
+if __name__ == "__main__":
+    main()
+'''
+
+GOOD_MODEL: dict[str, Any] = {
+    "model_type": "autoencoder", "sample_rate": 44100, "sample_size": 65536,
+    "audio_channels": 2, "model": {"encoder": {}, "decoder": {}}, "training": {"lr": 1e-4},
+}
+
+LATENT_MODEL: dict[str, Any] = {
+    "model_type": "diffusion_cond", "sample_rate": 44100, "sample_size": 2097152,
+    "model": {
+        "pretransform": {"type": "autoencoder",
+                         "config": {"latent_dim": 64, "downsampling_ratio": 2048}},
+        "io_channels": 64, "diffusion": {},
+    },
+    "training": {"demo": {"num_demos": 2, "demo_cfg_scales": [3, 6],
+                          "demo_cond": [{"prompt": "a"}, {"prompt": "b"}]}},
+}
+
+
+def write_wav(path: Path, frames: int = 100) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(struct.pack(f"<{frames}h", *([0] * frames)))
+    return path
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return path
+
+
+def good_workspace(root: Path) -> Path:
+    """A workspace whose configs are all valid: model, dataset with two audio files."""
+    ini = SEED_INI.read_text(encoding="utf-8")
+    for key, value in (("model_config", "configs/model.json"),
+                       ("dataset_config", "configs/dataset.json"), ("logger", "none")):
+        ini = re.sub(rf"^{key} = .*$", f"{key} = '{value}'", ini, count=1, flags=re.M)
+    ws = make_workspace(root, ini, TRAIN_PY)
+    write_json(ws / "configs" / "model.json", GOOD_MODEL)
+    write_json(ws / "configs" / "dataset.json", {
+        "dataset_type": "audio_dir", "datasets": [{"id": "tones", "path": "data"}]})
+    write_wav(ws / "data" / "a.wav")
+    write_wav(ws / "data" / "sub" / "b.WAV")
+    return ws
+
+
+def config_for(ws: Path, gpus: list[int] | None = None, **values: Any) -> RunConfig:
+    config = load_run_config(ws)
+    config.values.update(values)
+    config.gpus = gpus
+    return config
+
+
+def environment(gpus: tuple[tuple[int, int], ...] = ((8, 0),), **kw: Any) -> EnvironmentInfo:
+    """A training python with CUDA GPUs of the given capabilities (GPUs are the one fake)."""
+    base: dict[str, Any] = {
+        "python_version": "3.11.7", "torch": "2.4.0", "pytorch_lightning": "2.4.0",
+        "lightning": "2.4.0", "cuda_available": bool(gpus), "cuda_version": "12.1",
+        "gpus": tuple(ProbeGpu(i, f"GPU{i}", cap, 40000) for i, cap in enumerate(gpus)),
+        "strategies": ("auto", "ddp", "ddp_find_unused_parameters_true", "deepspeed",
+                       "deepspeed_stage_2", "fsdp"),
+        "precisions": ("16-mixed", "bf16-mixed", "32-true", "transformer-engine", "32", "16",
+                       "bf16"),
+        "packages": {"wandb": True, "prefigure": True, "deepspeed": False,
+                     "transformer_engine": False, "comet_ml": False},
+        "wandb_logged_in": True,
+    }
+    base.update(kw)
+    return EnvironmentInfo(python="/usr/bin/python3", **base)
+
+
+def about(findings: list[Finding], field: str | None, level: str | None = None) -> list[Finding]:
+    return [f for f in findings if f.field == field and (level is None or f.level == level)]
+
+
+def errors(config: RunConfig, env: EnvironmentInfo | None = None) -> list[Finding]:
+    return [f for f in run_checks(config, env) if f.level == "error"]

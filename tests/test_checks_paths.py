@@ -1,0 +1,85 @@
+"""Path fields: existence, file vs folder, permissions, save_dir space, the good case."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from checks_support import about, config_for, errors, good_workspace
+from satconf.checks import run_checks
+
+
+def test_good_workspace_has_no_errors(tmp_path: Path) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    findings = run_checks(config_for(ws))
+    assert [f for f in findings if f.level != "info"] == []
+    assert any("free for checkpoints" in f.message for f in about(findings, "save_dir"))
+    assert any("2 files" in f.message for f in about(findings, "dataset_config", "info"))
+
+
+def test_missing_file_names_the_resolved_path(tmp_path: Path) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    found = errors(config_for(ws, model_config="configs/nope.json"))
+    assert [f.field for f in found] == ["model_config"]
+    assert str(ws / "configs" / "nope.json") in found[0].message
+    assert "does not exist" in found[0].message
+
+
+def test_absolute_path_is_not_resolved_against_the_workspace(tmp_path: Path) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    outside = tmp_path / "elsewhere.json"
+    outside.write_text((ws / "configs" / "model.json").read_text())
+    assert errors(config_for(ws, model_config=str(outside))) == []
+
+
+def test_required_config_empty(tmp_path: Path) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    found = errors(config_for(ws, dataset_config=""))
+    assert [f.field for f in found] == ["dataset_config"]
+    assert "empty" in found[0].message
+
+
+def test_folder_where_a_file_is_expected(tmp_path: Path) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    found = errors(config_for(ws, pretrained_ckpt_path="data"))
+    assert [f.field for f in found] == ["pretrained_ckpt_path"]
+    assert "is a folder" in found[0].message
+
+
+def test_save_dir_that_is_a_file(tmp_path: Path) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    found = errors(config_for(ws, save_dir="configs/model.json"))
+    assert [f.field for f in found] == ["save_dir"]
+
+
+def test_save_dir_to_be_created_is_fine(tmp_path: Path) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    findings = run_checks(config_for(ws, save_dir="out/run1"))
+    assert not about(findings, "save_dir", "error")
+    assert any("will create it" in f.message for f in about(findings, "save_dir", "info"))
+
+
+def test_empty_save_dir_says_where_checkpoints_go(tmp_path: Path) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    findings = about(run_checks(config_for(ws, save_dir="")), "save_dir")
+    assert any("lightning_logs" in f.message for f in findings)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads and writes everything")
+def test_unreadable_file_and_unwritable_save_dir(tmp_path: Path) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    model = ws / "configs" / "model.json"
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    model.chmod(0o000)
+    locked.chmod(0o500)
+    try:
+        found = errors(config_for(ws, save_dir=str(locked / "ckpts")))
+    finally:
+        model.chmod(0o644)
+        locked.chmod(0o700)
+    by_field = {f.field: f.message for f in found}
+    assert "not readable" in by_field["model_config"]
+    assert "cannot be written" in by_field["save_dir"]
