@@ -69,6 +69,7 @@ class SatconfApp(App[int]):
         self._check_timer: Timer | None = None
         self._launch_waiting = False
         self.last_run: Any = None  # the record of the run launched from here
+        self._profile_flow: Any = None  # see profile_flow
 
     # -- layout -------------------------------------------------------------------
 
@@ -165,11 +166,30 @@ class SatconfApp(App[int]):
         self.dirty = False
         self._update_title()
 
+    @property
+    def profile_flow(self) -> Any:
+        """The profile operations and their dialogs (`tui.profile_flow`), made on first use."""
+        if self._profile_flow is None:
+            from satconf.tui.profile_flow import ProfileFlow
+
+            self._profile_flow = ProfileFlow(self)
+        return self._profile_flow
+
     def action_open_profiles(self) -> None:
-        self.notify("The profiles panel is not available in this build", severity="warning")
+        from satconf.tui.profiles_screen import ProfilesScreen
+
+        if not isinstance(self.screen, ProfilesScreen):
+            self.push_screen(ProfilesScreen(self.profile_flow))
 
     def action_save_profile(self) -> None:
-        self.notify("Saving profiles is not available in this build", severity="warning")
+        self.profile_flow.save()
+
+    def action_save_profile_as(self) -> None:
+        self.profile_flow.save_as()
+
+    async def action_quit(self) -> None:
+        """Quit, but never silently drop unsaved edits (the guard asks first)."""
+        self.profile_flow.quit()
 
     # -- GPUs -----------------------------------------------------------------------
 
@@ -330,6 +350,8 @@ class SatconfApp(App[int]):
                             self.action_launch)
         yield SystemCommand("Save profile", "Save the form as the current profile",
                             self.action_save_profile)
+        yield SystemCommand("Save profile as", "Save the form as a new named profile",
+                            self.action_save_profile_as)
         yield SystemCommand("Open profile", "Open, rename, copy or delete profiles",
                             self.action_open_profiles)
         yield SystemCommand("Copy command", "Copy the previewed command line",

@@ -1,0 +1,352 @@
+"""Profiles in the TUI: the real app, real profile files, driven by Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Button, DataTable, Input, Static
+
+from satconf.profiles import Profile, ProfileStore
+from satconf.tui.app import SatconfApp, make_app
+from satconf.tui.dialogs import ConfirmScreen, NamePrompt, UnsavedChangesScreen
+from satconf.tui.profiles_screen import ProfilesScreen
+
+SIZE = (100, 34)
+
+
+def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async Pilot test in its own event loop (no async pytest plugin needed)."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+def app_for(workspace: Path, profile: str | None = None) -> SatconfApp:
+    # Deep checks probe the training environment in a subprocess: not what these tests are about.
+    return make_app(workspace, profile, deep_checks=False)
+
+
+async def settle(pilot: Pilot, app: SatconfApp) -> None:
+    """Wait until every form row is mounted (the rows below the first screen come later)."""
+    for _ in range(50):
+        if getattr(app.form, "complete", True):
+            return
+        await pilot.pause()
+    raise AssertionError("the form never finished mounting")
+
+
+async def type_into(pilot: Pilot, app: SatconfApp, key: str, text: str) -> None:
+    """Replace a field's text by typing, as a user would."""
+    app.form.focus_field(key)
+    await pilot.pause()
+    editor = app.form.editor(key)
+    assert isinstance(editor, Input)
+    editor.action_end()
+    await pilot.press(*["backspace"] * len(editor.value), *text)
+    await pilot.pause()
+
+
+async def answer_name(pilot: Pilot, app: SatconfApp, name: str) -> NamePrompt:
+    assert isinstance(app.screen, NamePrompt)
+    prompt = app.screen
+    box = prompt.query_one("#name", Input)
+    box.action_end()
+    await pilot.press(*["backspace"] * len(box.value), *name)
+    await pilot.pause()
+    return prompt
+
+
+def error_text(prompt: NamePrompt) -> str:
+    return str(prompt.query_one("#name-error", Static).render())
+
+
+async def open_panel(pilot: Pilot, app: SatconfApp) -> ProfilesScreen:
+    await pilot.press("f2")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, ProfilesScreen)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
+async def highlight(pilot: Pilot, panel: ProfilesScreen, name: str) -> None:
+    table = panel.query_one(DataTable)
+    table.move_cursor(row=table.get_row_index(name))
+    await pilot.pause()
+    assert panel.highlighted == name
+
+
+def save_profile(profile: str, **values: object) -> Profile:
+    prof = Profile(name=profile, values=dict(values), description=f"about {profile}")
+    ProfileStore().save(prof)
+    return prof
+
+
+@sync
+async def test_save_writes_a_profile_matching_the_form(seed_workspace: Path) -> None:
+    app = app_for(seed_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_into(pilot, app, "batch_size", "16")
+        await type_into(pilot, app, "name", "ablation one")
+        assert app.dirty
+        await pilot.press("ctrl+s")  # no profile yet: asks for a name
+        await pilot.pause()
+        await answer_name(pilot, app, "fine-tune")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, NamePrompt)
+        assert app.profile_name == "fine-tune"
+        assert not app.dirty
+        assert "fine-tune" in app.title and "modified" not in app.title
+
+        saved = ProfileStore().load("fine-tune")
+        assert saved.values == app.form.values
+        assert saved.values["batch_size"] == 16
+        assert saved.values["name"] == "ablation one"
+        assert saved.workspace == str(seed_workspace.resolve())
+
+        # A second ctrl+s saves in place, without asking.
+        await type_into(pilot, app, "batch_size", "32")
+        assert app.dirty and "modified" in app.title
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, NamePrompt)
+        assert ProfileStore().load("fine-tune").values["batch_size"] == 32
+        assert not app.dirty
+
+
+@sync
+async def test_reopening_restores_the_form(seed_workspace: Path) -> None:
+    save_profile("big", batch_size=64, seed=7, precision="bf16-mixed", name="run big")
+    app = app_for(seed_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        panel = await open_panel(pilot, app)
+        await highlight(pilot, panel, "big")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ProfilesScreen)  # back on the form
+        assert app.profile_name == "big"
+        assert not app.dirty
+        for key, text in (("batch_size", "64"), ("seed", "7"), ("name", "run big")):
+            editor = app.form.editor(key)
+            assert isinstance(editor, Input) and editor.value == text
+        assert app.form.values["precision"] == "bf16-mixed"
+        assert app.config.values["batch_size"] == 64
+
+    # Started with --profile, the app restores the same form.
+    app = app_for(seed_workspace, "big")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        editor = app.form.editor("batch_size")
+        assert isinstance(editor, Input) and editor.value == "64"
+        assert app.profile_name == "big" and not app.dirty
+
+
+@sync
+async def test_bad_name_is_refused_with_the_rule(seed_workspace: Path) -> None:
+    save_profile("taken")
+    app = app_for(seed_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        for name, rule in (("../evil", "path separator"), (".hidden", "starts with a dot"),
+                           ("a:b", "contains ':'"), ("x" * 70, "the limit is 64"),
+                           ("taken", "already exists")):
+            prompt = await answer_name(pilot, app, name)
+            assert rule in error_text(prompt)
+            assert prompt.query_one("#ok", Button).disabled
+            await pilot.press("enter")  # refused: the dialog stays
+            await pilot.pause()
+            assert app.screen is prompt
+        prompt = await answer_name(pilot, app, "good name")
+        assert error_text(prompt) == ""
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, NamePrompt)
+    assert ProfileStore().names() == ["taken"]
+
+
+@sync
+async def test_rename_asks_for_a_valid_new_name(seed_workspace: Path) -> None:
+    save_profile("old", batch_size=5)
+    save_profile("other")
+    app = app_for(seed_workspace, "old")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        panel = await open_panel(pilot, app)
+        await highlight(pilot, panel, "old")
+        await pilot.press("r")
+        await pilot.pause()
+        prompt = await answer_name(pilot, app, "other")
+        assert "already exists" in error_text(prompt)
+        await answer_name(pilot, app, "renamed")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is panel
+        assert sorted(panel.rows) == ["other", "renamed"]
+        assert panel.highlighted == "renamed"
+        assert app.profile_name == "renamed"  # the open profile follows its file
+    assert ProfileStore().names() == ["other", "renamed"]
+    assert ProfileStore().load("renamed").values["batch_size"] == 5
+
+
+@sync
+async def test_delete_needs_confirmation(seed_workspace: Path) -> None:
+    save_profile("keep")
+    save_profile("doomed")
+    app = app_for(seed_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        panel = await open_panel(pilot, app)
+        await highlight(pilot, panel, "doomed")
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")  # focus starts on "Keep": a stray Enter deletes nothing
+        await pilot.pause()
+        assert app.screen is panel
+        assert ProfileStore().exists("doomed")
+
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is panel
+        assert not ProfileStore().exists("doomed")
+        assert sorted(panel.rows) == ["keep"]
+
+
+@sync
+async def test_quit_guard(seed_workspace: Path) -> None:
+    save_profile("base", batch_size=4)
+    app = app_for(seed_workspace, "base")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_into(pilot, app, "batch_size", "9")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedChangesScreen)
+        await pilot.press("escape")  # cancel: still running, edit kept
+        await pilot.pause()
+        assert app.is_running and app.dirty
+        assert app.form.values["batch_size"] == 9
+
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("s")  # save, then quit
+        await pilot.pause()
+    assert app.return_code == 0
+    assert ProfileStore().load("base").values["batch_size"] == 9
+
+
+@sync
+async def test_quit_guard_discard_and_clean_quit(seed_workspace: Path) -> None:
+    app = app_for(seed_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+q")  # nothing edited: quits at once
+        await pilot.pause()
+    assert not app.is_running
+
+    app = app_for(seed_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_into(pilot, app, "seed", "1")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedChangesScreen)
+        await pilot.press("d")
+        await pilot.pause()
+    assert not app.is_running
+    assert ProfileStore().names() == []
+
+
+@sync
+async def test_switching_profile_guards_unsaved_edits(seed_workspace: Path) -> None:
+    save_profile("first", batch_size=1)
+    save_profile("second", batch_size=2)
+    app = app_for(seed_workspace, "first")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_into(pilot, app, "batch_size", "11")
+        panel = await open_panel(pilot, app)
+        await highlight(pilot, panel, "second")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedChangesScreen)
+        await pilot.press("escape")  # cancel: nothing switches
+        await pilot.pause()
+        assert app.screen is panel
+        assert app.profile_name == "first" and app.form.values["batch_size"] == 11
+
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("s")  # save "first", then open "second"
+        await pilot.pause()
+        assert app.profile_name == "second" and not app.dirty
+        assert app.form.values["batch_size"] == 2
+        assert ProfileStore().load("first").values["batch_size"] == 11
+
+        await type_into(pilot, app, "batch_size", "3")
+        panel = await open_panel(pilot, app)
+        await highlight(pilot, panel, "first")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("d")  # discard the edit to "second"
+        await pilot.pause()
+        assert app.profile_name == "first" and app.form.values["batch_size"] == 11
+    assert ProfileStore().load("second").values["batch_size"] == 2
+
+
+@sync
+async def test_panel_lists_corrupt_profiles_and_diffs(seed_workspace: Path,
+                                                      satconf_home: Path) -> None:
+    save_profile("good", batch_size=128)
+    bad = satconf_home / "profiles" / "broken.toml"
+    bad.write_text("format = 1\nname = \n", encoding="utf-8")
+    app = app_for(seed_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        panel = await open_panel(pilot, app)
+        assert sorted(panel.rows) == ["broken", "good"]
+        assert panel.rows["broken"].error and "broken.toml" in panel.rows["broken"].error
+        await highlight(pilot, panel, "broken")
+        detail = str(panel.query_one("#profile-diff", Static).render())
+        assert "cannot be read" in detail and "broken.toml" in detail
+        await pilot.press("enter")  # cannot open it: stays, says why
+        await pilot.pause()
+        assert app.screen is panel and app.profile_name is None
+
+        await highlight(pilot, panel, "good")
+        detail = str(panel.query_one("#profile-diff", Static).render())
+        assert "batch_size: 128 → 4" in detail
+    assert bad.read_text(encoding="utf-8") == "format = 1\nname = \n"  # never touched
+
+
+@sync
+async def test_save_refuses_to_overwrite_an_unreadable_profile(seed_workspace: Path,
+                                                               satconf_home: Path) -> None:
+    save_profile("mine", batch_size=3)
+    app = app_for(seed_workspace, "mine")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        path = satconf_home / "profiles" / "mine.toml"
+        path.write_text("hand = [edit\n", encoding="utf-8")
+        await type_into(pilot, app, "batch_size", "5")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.dirty  # not saved
+        assert path.read_text(encoding="utf-8") == "hand = [edit\n"
