@@ -85,3 +85,30 @@ def test_usage_errors_are_exit_2(run_satconf, tmp_path: Path) -> None:
     hydra_file = run_satconf("migrate", str(SEED_INI), "--to", "hydra", str(tmp_path / "b.yaml"))
     assert hydra_file.returncode == 2 and "folder" in hydra_file.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_toml_is_imported_by_satconf_profiles(run_satconf, tmp_path: Path) -> None:
+    src = tmp_path / "fork.ini"
+    src.write_text(EDGE_INI, encoding="utf-8")
+    out = tmp_path / "fork-run.toml"
+    assert run_satconf("migrate", str(src), "--to", "toml", str(out)).returncode == 0
+    imp = run_satconf("profiles", "import", str(out))
+    assert imp.returncode == 0, imp.stderr
+    shown = run_satconf("profiles", "show", "fork-run", "--json")
+    assert shown.returncode == 0, shown.stderr
+    values = json.loads(shown.stdout)["values"]
+    entries = read_defaults_ini(src).entries
+    assert set(values) == set(entries)
+    assert values["batch_size"] == -3 and values["recover"] is True and values["project"] is None
+    assert values["lr"] == 1e-05 and values["precision"] == "16-mixed"
+
+    # The store's own copy (comments dropped) still migrates back to the same values.
+    exported = tmp_path / "exported.toml"
+    exp = run_satconf("profiles", "export", "fork-run", str(exported))
+    assert exp.returncode == 0, exp.stderr
+    back = run_satconf("migrate", str(exported), "--to", "ini", str(tmp_path / "back.ini"))
+    assert back.returncode == 0, back.stderr
+    again = read_defaults_ini(tmp_path / "back.ini").entries
+    for key, entry in entries.items():
+        if entry.registered:
+            assert repr(again[key].value) == repr(entry.value), key

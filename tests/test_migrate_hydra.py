@@ -98,3 +98,21 @@ def test_group_override_reads_back_to_ini(tmp_path: Path) -> None:
     assert back.entries["strategy"].value == "deepspeed"
     assert list(back.entries) == list(read_defaults_ini(SEED_INI).entries)
     assert back.entries["strategy"].help == "Multi-GPU strategy for PyTorch Lightning"
+
+
+def test_reading_an_edited_tree_agrees_with_hydra(tmp_path: Path) -> None:
+    """satconf composes a tree (without hydra-core) the way Hydra does."""
+    migrate(SEED_INI, "hydra", tmp_path / "tree")
+    training = tmp_path / "tree" / "config" / "training"
+    ds = training / "strategy" / "deepspeed.yaml"
+    ds.write_text(ds.read_text(encoding="utf-8") + 'precision: "bf16-mixed"\nzero: {stage: 2}\n',
+                  encoding="utf-8")
+    base = training / "base.yaml"
+    text = base.read_text(encoding="utf-8").replace('strategy: "auto"', 'strategy: "deepspeed"')
+    base.write_text(text + "zero: {stage: 1, offload: false}\n", encoding="utf-8")
+    migrate(tmp_path / "tree", "yaml", tmp_path / "flat.yaml")
+    flat = yaml.safe_load((tmp_path / "flat.yaml").read_text(encoding="utf-8"))
+    composed = _compose(tmp_path / "tree")
+    assert composed["precision"] == "bf16-mixed"  # the group comes after _self_ and wins
+    assert composed["zero"] == {"stage": 2, "offload": False}  # mappings merge
+    assert flat == composed

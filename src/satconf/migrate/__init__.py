@@ -11,6 +11,7 @@ make the way back to an INI lossless.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 
 from satconf.atomic import atomic_write_text
-from satconf.defaults_ini import IniError, read_defaults_ini
+from satconf.defaults_ini import SECTION, IniError, read_defaults_ini
 from satconf.migrate import hydra, toml_io
 from satconf.migrate import yaml_tree as yt
 from satconf.migrate.ini_out import render_ini
@@ -31,6 +32,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 FORMATS = ("toml", "yaml", "hydra", "ini")
+_SECTION = re.compile(r"^\[([^\]]+)\]", re.M)
 _SUFFIXES = {".ini": "ini", ".cfg": "ini", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
 
 __all__ = ["FORMATS", "Document", "Entry", "MigrateError", "MigrationResult", "Note",
@@ -112,14 +114,22 @@ def read_source(path: Path | str) -> tuple[str, Document]:
     fmt = detect_format(path)
     if fmt == "ini":
         try:
-            return fmt, from_ini(read_defaults_ini(path))
+            doc = from_ini(read_defaults_ini(path))
         except IniError as exc:
             raise MigrateError(exc.path, exc.line, exc.reason) from None
+        for name in _other_sections(yt.read_text(path)):
+            doc.note("", f"section [{name}] is not read by prefigure and is not migrated")
+        return fmt, doc
     if fmt == "hydra":
         return fmt, hydra.read_tree(path)
     if fmt == "toml":
         return fmt, toml_io.read_toml(path)
     return fmt, yt.read_yaml(path)
+
+
+def _other_sections(text: str) -> list[str]:
+    names = (m.group(1).strip() for m in _SECTION.finditer(text))
+    return [n for n in dict.fromkeys(names) if n != SECTION]
 
 
 def render(doc: Document, to: str, output: Path, source: str) -> dict[Path, str]:

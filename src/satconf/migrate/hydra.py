@@ -31,6 +31,7 @@ GLOBAL = "# @package _global_"
 RESERVED = ("defaults", "hydra")  # keys Hydra itself owns
 SELF = "_self_"
 _OPTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_PACKAGE_GLOBAL = re.compile(r"^#\s*@package\s+_global_\s*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,16 @@ def _defaults_list(base: Path, data: dict[str, Any], line: int | None) -> list[t
     return out
 
 
+def _merged(old: Any, new: Any) -> Any:
+    """OmegaConf's merge: mappings merge key by key, anything else is replaced."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = dict(old)
+        for key, value in new.items():
+            out[key] = _merged(out[key], value) if key in out else value
+        return out
+    return new
+
+
 def read_tree(path: Path) -> Document:
     """Compose a tree as Hydra would (no overrides) into a document."""
     base = find_base(path)
@@ -172,6 +183,8 @@ def read_tree(path: Path) -> Document:
         if group == SELF:
             for key, value in data.items():
                 if key != "defaults":
+                    if key in composed:
+                        value = _merged(composed[key].value, value)
                     composed[key] = Entry(key, value, "", yt.help_above(src, lines[key]))
             continue
         if option is None:
@@ -179,12 +192,13 @@ def read_tree(path: Path) -> Document:
         file = base.parent / group / f"{option}.yaml"
         gtext = yt.read_text(file)
         gdata, glines = yt.load_mapping(file, gtext)
-        if GLOBAL not in gtext.splitlines():
-            # Hydra would nest a group without `_global_` under the group's name.
-            composed[group] = Entry(group, gdata, "", "")
-            continue
+        if not _PACKAGE_GLOBAL.search(gtext):
+            # Hydra nests a group without `_global_` under the group's name.
+            gdata, glines = {group: gdata}, {group: 0}
         gsrc = gtext.splitlines()
         for key, value in gdata.items():
+            if key in composed:
+                value = _merged(composed[key].value, value)
             composed[key] = Entry(key, value, "", yt.help_above(gsrc, glines[key]))
     order = [k for k in meta.get("order", []) if k in composed]
     order += [k for k in composed if k not in order]

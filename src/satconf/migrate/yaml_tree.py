@@ -127,7 +127,8 @@ def render_yaml(doc: Document, source: str) -> str:
     doc = prepare(doc)
     kinds = meta_kinds(doc)
     head = [HEADER.format(source=source), *meta_line({"kinds": kinds} if kinds else {}), ""]
-    return "\n".join(head + body_lines(doc.entries))
+    body = body_lines(doc.entries) if doc.entries else ["{}", ""]  # an empty INI stays a mapping
+    return "\n".join(head + body)
 
 
 # -- reading --------------------------------------------------------------------------

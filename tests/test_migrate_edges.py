@@ -1,0 +1,116 @@
+"""Migration corner cases: odd keys, multi-line values, stop keys, empty INIs, Hydra limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from satconf.defaults_ini import read_defaults_ini
+from satconf.migrate import FORMATS, MigrateError, migrate, read_source
+from test_migrate import assert_same_ini
+
+ODD_INI = """\
+[DEFAULTS]
+# keys YAML and TOML must quote
+my key = 1
+a.b = 'dotted'
+Üml = ü
+on = off
+null = ~
+# a value over two lines
+desc = first line
+  second line
+blank =
+underscored = 1_000
+hexed = 0x10
+trailing_dot = 1.
+minus = -
+config_file = other.ini
+after = 'not registered by prefigure'
+
+[other]
+ignored = 1
+"""
+
+OUT = {"toml": "out.toml", "yaml": "out.yaml", "hydra": "tree", "ini": "out.ini"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_odd_keys_and_values_round_trip(fmt: str, tmp_path: Path) -> None:
+    src = tmp_path / "odd.ini"
+    src.write_text(ODD_INI, encoding="utf-8")
+    result = migrate(src, fmt, tmp_path / OUT[fmt])
+    assert any("[other]" in n.reason for n in result.notes)
+    migrate(tmp_path / OUT[fmt], "ini", tmp_path / "back.ini")
+    back = read_defaults_ini(tmp_path / "back.ini")
+    assert_same_ini(read_defaults_ini(src), back)
+    assert back.entries["desc"].value == "first line\nsecond line"
+    assert back.stop_key == "config_file" and not back.entries["after"].registered
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_empty_ini_round_trips(fmt: str, tmp_path: Path) -> None:
+    src = tmp_path / "empty.ini"
+    src.write_text("[DEFAULTS]\n", encoding="utf-8")
+    migrate(src, fmt, tmp_path / OUT[fmt])
+    migrate(tmp_path / OUT[fmt], "ini", tmp_path / "back.ini")
+    assert read_defaults_ini(tmp_path / "back.ini").entries == {}
+
+
+def test_hydra_keeps_a_value_no_option_file_can_name(tmp_path: Path) -> None:
+    src = tmp_path / "s.ini"
+    src.write_text("[DEFAULTS]\nstrategy = 2\nlogger = 'my logger/x'\nseed = 1\n",
+                   encoding="utf-8")
+    result = migrate(src, "hydra", tmp_path / "tree")
+    reasons = {n.key: n.reason for n in result.notes}
+    assert "cannot name a Hydra option file" in reasons["strategy"]
+    assert "cannot name a Hydra option file" in reasons["logger"]
+    base = (tmp_path / "tree" / "config" / "training" / "base.yaml").read_text(encoding="utf-8")
+    assert "strategy: 2\n" in base and 'logger: "my logger/x"' in base
+    migrate(tmp_path / "tree", "ini", tmp_path / "back.ini")
+    assert_same_ini(read_defaults_ini(src), read_defaults_ini(tmp_path / "back.ini"))
+
+
+@pytest.mark.parametrize("key", ["defaults", "hydra"])
+def test_hydra_reserved_keys_are_refused(key: str, tmp_path: Path) -> None:
+    src = tmp_path / "r.ini"
+    src.write_text(f"[DEFAULTS]\n{key} = 1\n", encoding="utf-8")
+    with pytest.raises(MigrateError, match="reserved by Hydra"):
+        migrate(src, "hydra", tmp_path / "tree")
+    assert not (tmp_path / "tree" / "config").exists()
+
+
+def test_interpolation_text_is_reported_for_hydra(tmp_path: Path) -> None:
+    src = tmp_path / "i.ini"
+    src.write_text("[DEFAULTS]\nsave_dir = '${oc.env:HOME}/runs'\n", encoding="utf-8")
+    result = migrate(src, "hydra", tmp_path / "tree")
+    assert any(n.key == "save_dir" and "interpolation" in n.reason for n in result.notes)
+
+
+def test_stale_kind_in_an_edited_file_is_reported(tmp_path: Path) -> None:
+    src = tmp_path / "k.ini"
+    src.write_text("[DEFAULTS]\nrecover = False\n", encoding="utf-8")  # kind "bool" recorded
+    migrate(src, "yaml", tmp_path / "k.yaml")
+    path = tmp_path / "k.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("recover: false", "recover: 3"),
+                    encoding="utf-8")
+    result = migrate(path, "ini", tmp_path / "k2.ini")
+    assert [n.key for n in result.notes] == ["recover"]
+    assert read_defaults_ini(tmp_path / "k2.ini").entries["recover"].value == 3
+
+
+def test_bad_metadata_line_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("# x\n# satconf:ini {not json\na: 1\n", encoding="utf-8")
+    with pytest.raises(MigrateError) as err:
+        read_source(path)
+    assert err.value.line == 2
+
+
+def test_non_text_yaml_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "k.yaml"
+    path.write_text("a: 1\n3: x\n", encoding="utf-8")
+    with pytest.raises(MigrateError) as err:
+        read_source(path)
+    assert err.value.line == 2 and "not text" in err.value.reason
