@@ -94,8 +94,13 @@ def _merge(table: dict[str, Any], extra: Any) -> None:
             table.setdefault(key, value)
 
 
-def toml_exact(value: Any) -> bool:
-    """Whether TOML gives back exactly this value, type included."""
+def toml_exact(value: Any, *, tables: bool = False) -> bool:
+    """Whether TOML gives back exactly this value, type and order included.
+
+    A dict inside a value becomes a TOML table whose plain keys tomli-w moves
+    ahead of its sub-tables, so values holding dicts go to [literal_values]
+    unless `tables` (launch options, whose order does not matter).
+    """
     kind = type(value)  # exact types: a str Enum or a numpy float would come back changed
     if kind is bool or kind is float:
         return True
@@ -103,10 +108,11 @@ def toml_exact(value: Any) -> bool:
         return -_INT64 <= value < _INT64
     if kind is str:
         return _utf8(value)
-    if type(value) is list:
-        return all(toml_exact(v) for v in value)
-    if type(value) is dict:
-        return all(isinstance(k, str) and _utf8(k) and toml_exact(v) for k, v in value.items())
+    if kind is list:
+        return all(toml_exact(v, tables=tables) for v in value)
+    if kind is dict and tables:
+        return all(isinstance(k, str) and _utf8(k) and toml_exact(v, tables=True)
+                   for k, v in value.items())
     return False
 
 
@@ -163,7 +169,7 @@ def _split_options(options: Any, prefix: tuple[str, ...], none_paths: list[list[
             none_paths.append(list(where))
         elif type(value) is dict:
             out[key] = _split_options(value, where, none_paths, path)
-        elif toml_exact(value):
+        elif toml_exact(value, tables=True):
             out[key] = value
         else:
             raise ProfileError(path, None, f"launch option {'.'.join(where)} "
