@@ -9,7 +9,6 @@ starting a run) runs in workers that answer with messages.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,22 +23,18 @@ from textual.widgets import Footer, Header
 
 from satconf.fields import Values
 from satconf.runconfig import ConfigError, RunConfig, UsageError, load_run_config
-from satconf.tui.findings import FindingsPanel, level_of
+from satconf.tui.findings import FindingsPanel
 from satconf.tui.form import ConfigForm
+from satconf.tui.launching import ChecksAndLaunch
 from satconf.tui.messages import (
     BrowsePath,
-    ChecksDone,
-    ChoicesProbed,
     FormChanged,
     GpusListed,
-    RunLaunched,
 )
 from satconf.tui.preview import CommandPreview
 
-CHECK_DELAY = 0.4  # seconds of quiet typing before the deeper checks run
 
-
-class SatconfApp(App[int]):
+class SatconfApp(ChecksAndLaunch, App[int]):
     """Edit one run's configuration and launch it."""
 
     CSS_PATH = "satconf.tcss"
@@ -55,10 +50,12 @@ class SatconfApp(App[int]):
 
     dirty: reactive[bool] = reactive(False)  # the form differs from the loaded profile
 
-    def __init__(self, config: RunConfig, *, deep_checks: bool = True) -> None:
+    def __init__(self, config: RunConfig, *, deep_checks: bool = True,
+                 probe_env: bool = True) -> None:
         super().__init__()
         self.config = config
-        self.deep_checks = deep_checks
+        self.deep_checks = deep_checks  # the preflight checks, in a worker after edits
+        self.probe_env = probe_env  # include the checks that need the training python
         self.profile_name: str | None = config.profile
         self.errors: dict[str, list[str]] = {}
         self.gpu_listing: Any = None  # satconf.gpus.GpuListing once read
@@ -220,106 +217,6 @@ class SatconfApp(App[int]):
         if self.deep_checks:
             self._schedule_checks()
 
-    # -- deeper checks ------------------------------------------------------------------
-
-    def _schedule_checks(self, delay: float = CHECK_DELAY) -> None:
-        if self._check_timer is not None:
-            self._check_timer.stop()
-        self._check_timer = self.set_timer(delay, self._start_checks)
-
-    def _start_checks(self) -> None:
-        snapshot = replace(self.config, values=dict(self.config.values),
-                           gpus=None if self.config.gpus is None else list(self.config.gpus))
-        self.findings_panel.pending()
-        self.run_checks(self.form.generation, snapshot)
-
-    def action_recheck(self) -> None:
-        self._schedule_checks(delay=0)
-
-    @work(thread=True, exclusive=True, group="checks")
-    def run_checks(self, generation: int, config: RunConfig) -> None:
-        from satconf.tui.checking import deep_check
-
-        findings, note, choices = deep_check(config, self.env_info)
-        if choices is not None:
-            self.post_message(ChoicesProbed(choices[0]))
-            self.env_info = choices[1]
-        self.post_message(ChecksDone(generation, findings, note))
-
-    @on(ChoicesProbed)
-    def _choices(self, event: ChoicesProbed) -> None:
-        for key, names in event.choices.items():
-            self.form.set_choices(key, names)
-
-    @on(ChecksDone)
-    def _checks_done(self, event: ChecksDone) -> None:
-        if event.generation != self.form.generation:
-            return  # values changed meanwhile; a newer run is scheduled
-        self.findings = list(event.findings)
-        self.checks_generation = event.generation
-        self.findings_panel.show(self.findings, event.note)
-        if self._launch_waiting:
-            self._launch_waiting = False
-            self._launch_after_checks()
-
-    # -- launch -----------------------------------------------------------------------------
-
-    def action_launch(self) -> None:
-        if self.errors:
-            key = next(iter(self.errors))
-            self.notify(f"Launch refused: {len(self.errors)} field(s) have errors "
-                        f"({key}: {self.errors[key][0]})", severity="error", title="Not launched")
-            if key in self.config.fields:
-                self.form.focus_field(key)
-            return
-        if self.preview.plan is None:
-            self.notify("Launch refused: the command cannot be built", severity="error")
-            return
-        if self.deep_checks and self.checks_generation != self.form.generation:
-            self._launch_waiting = True  # launch as soon as current findings are in
-            self.notify("Checking before launch…", timeout=2)
-            self._schedule_checks(delay=0)
-            return
-        self._launch_after_checks()
-
-    def _launch_after_checks(self) -> None:
-        errors = [f for f in self.findings if level_of(f) == "error"]
-        if errors:
-            self.notify(f"Launch refused: {len(errors)} check(s) failed: {errors[0].message}",
-                        severity="error", title="Not launched")
-            return
-        warnings = [f for f in self.findings if level_of(f) == "warning"]
-        if not warnings:
-            self._start_run()
-            return
-        from satconf.tui.dialogs import ConfirmScreen
-
-        question = "\n".join(f"! {w.message}" for w in warnings[:6])
-        self.push_screen(ConfirmScreen(f"{question}\n\nLaunch anyway?",
-                                       title=f"{len(warnings)} warning(s)", yes="Launch"),
-                         lambda yes: self._start_run() if yes else None)
-
-    def _start_run(self) -> None:
-        snapshot = replace(self.config, values=dict(self.config.values))
-        self.start_run_worker(snapshot)
-
-    @work(thread=True, exclusive=True, group="launch")
-    def start_run_worker(self, config: RunConfig) -> None:
-        from satconf.tui.run_view import start
-
-        record, error = start(config)
-        self.post_message(RunLaunched(record, error))
-
-    @on(RunLaunched)
-    def _launched(self, event: RunLaunched) -> None:
-        if event.error or event.record is None:
-            self.notify(f"Could not start the run: {event.error}", severity="error")
-            return
-        from satconf.tui.run_view import RunScreen
-
-        self.last_run = event.record
-        self.push_screen(RunScreen(event.record))
-
     # -- small actions --------------------------------------------------------------------------
 
     def action_copy_command(self) -> None:
@@ -361,9 +258,17 @@ class SatconfApp(App[int]):
 
 
 def make_app(workspace: Path | str | None = None, profile: str | None = None, *,
-             deep_checks: bool = True) -> SatconfApp:
-    """The app the CLI runs; raises ConfigError/UsageError on a bad workspace or profile."""
-    return SatconfApp(load_run_config(workspace, profile=profile), deep_checks=deep_checks)
+             deep_checks: bool = True, probe_env: bool = True,
+             python: str | None = None) -> SatconfApp:
+    """The app the CLI runs (tests pass the same arguments the CLI does, plus switches).
+
+    Raises ConfigError/UsageError on a bad workspace or profile. `python` replaces
+    the training interpreter (a profile's own wins only when this is None).
+    """
+    config = load_run_config(workspace, profile=profile)
+    if python is not None:
+        config.python = python
+    return SatconfApp(config, deep_checks=deep_checks, probe_env=probe_env)
 
 
 def run_app(workspace: Path | str | None = None, profile: str | None = None) -> int:

@@ -34,8 +34,12 @@ def lightning_choices(config: RunConfig, env: Any) -> dict[str, tuple[str, ...]]
     return out
 
 
-def deep_check(config: RunConfig, env: Any) -> tuple[list[Any], str | None, ProbedChoices | None]:
-    """(findings, note, (choices, env) when freshly probed); never raises."""
+def deep_check(config: RunConfig, env: Any, *,
+               probe_env: bool = True) -> tuple[list[Any], str | None, ProbedChoices | None]:
+    """(findings, note, (choices, env) when freshly probed); never raises.
+
+    Without `probe_env` only the checks that need no training interpreter run.
+    """
     try:
         from satconf.checks import run_checks
         from satconf.environment import probe
@@ -43,10 +47,12 @@ def deep_check(config: RunConfig, env: Any) -> tuple[list[Any], str | None, Prob
         return [], f"preflight checks unavailable ({exc})", None
     probed: ProbedChoices | None = None
     try:
-        if env is None or getattr(env, "python", None) != config.python:
+        if probe_env and (env is None or getattr(env, "python", None) != config.python):
             env = probe(config.python)
             probed = (lightning_choices(config, env), env)
-        findings = list(run_checks(config, env))
+        # Field errors are already shown under their rows; the panel holds the rest.
+        findings = list(run_checks(config, env, field_errors=False))
     except Exception as exc:  # a checker bug must not take the form down
         return [], f"the checks failed: {type(exc).__name__}: {exc}", probed
-    return findings, None, probed
+    note = None if probe_env else "training environment not probed"
+    return findings, note, probed

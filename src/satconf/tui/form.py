@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Select, Static, Switch
@@ -26,6 +26,7 @@ from satconf.tui.messages import BrowsePath, FormChanged, ResetField
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9_-]")
 PATH_KINDS = (Kind.FILE, Kind.DIR)
+FIRST_ROWS = 7  # rows built before the first frame: about one screenful at 100x32
 
 
 def field_ids(fields: FieldSet) -> dict[str, str]:
@@ -97,29 +98,28 @@ class RowNote(Static):
         self.post_message(BrowsePath(self.field_key, directory))
 
 
-class FieldRow(Vertical):
-    """Flag name and editor on one line; help and default below; the message under that."""
+class FieldRow(Widget):
+    """A grid: flag name and editor on one line; help and default below; the message under that."""
 
-    def __init__(self, spec: FieldSpec, value: Any, sid: str) -> None:
+    def __init__(self, spec: FieldSpec, value: Any, sid: str, choices: tuple[str, ...]) -> None:
         super().__init__(id=f"row-{sid}", classes="field-row")
         self.spec = spec
         self.sid = sid
         self._value = value
+        self._choices = choices
 
     def compose(self) -> ComposeResult:
         spec = self.spec
-        with Horizontal(classes="field-line"):
-            yield Static(spec.flag, id=f"label-{self.sid}", classes="field-label", markup=False)
-            yield self._editor()
+        yield Static(spec.flag, id=f"label-{self.sid}", classes="field-label", markup=False)
+        yield self._editor()
         yield RowNote(spec.key, self._note(False), id=f"note-{self.sid}", classes="field-note")
-        yield Static("", id=f"err-{self.sid}", classes="field-error", markup=False)
 
     def _editor(self) -> Widget:
         spec, value, eid = self.spec, self._value, f"f-{self.sid}"
         if spec.widget is Kind.SWITCH:
             return FieldSwitch(spec.key, value=bool(value), id=eid, classes="editor")
         if spec.widget is Kind.SELECT:
-            return FieldSelect(spec.key, choice_options(spec.choices, value), value=value,
+            return FieldSelect(spec.key, choice_options(self._choices, value), value=value,
                                allow_blank=False, compact=True, id=eid, classes="editor")
         kind = {Kind.INT: "integer", Kind.FLOAT: "number"}.get(spec.widget, "text")
         placeholder = "None" if spec.nullable else ""
@@ -144,9 +144,14 @@ class FieldRow(Vertical):
         label = self.query_one(f"#label-{self.sid}", Static)
         label.update(("● " if modified else "") + self.spec.flag)
         self.query_one(f"#note-{self.sid}", RowNote).update(self._note(modified))
-        err = self.query_one(f"#err-{self.sid}", Static)
-        err.update("\n".join(f"✗ {m}" for m in errors))
-        err.display = bool(errors)
+        text = "\n".join(f"✗ {m}" for m in errors)
+        found = self.query(f"#err-{self.sid}")
+        if found:
+            err = found.first(Static)
+            err.update(text)
+            err.display = bool(errors)
+        elif errors:  # made on first need: most rows never show a message
+            self.mount(Static(text, id=f"err-{self.sid}", classes="field-error", markup=False))
 
 
 class ConfigForm(VerticalScroll):
@@ -163,22 +168,48 @@ class ConfigForm(VerticalScroll):
         self.ids = field_ids(fields)
         self.values: Values = {s.key: values.get(s.key, s.default) for s in fields}
         self.errors: Errors = {}
+        self.choices: dict[str, tuple[str, ...]] = {s.key: s.choices for s in fields}
         self._texts: dict[str, str] = {}
         self._parse_errors: dict[str, str] = {}
         self._shown: dict[str, tuple[bool, tuple[str, ...]]] = {}
+        self._mounted: set[str] = set()  # keys whose row exists
+        self._later: list[tuple[str, list[FieldSpec]]] = []
         self.generation = 0  # bumped on every edit; lets late worker results be dropped
 
     def compose(self) -> ComposeResult:
+        # The first screenful is built before the first frame, the rest right after it:
+        # start-up time then no longer grows with the number of keys in defaults.ini.
+        budget = FIRST_ROWS
         for group, specs in self.fields.groups():
-            with Collapsible(title=group, collapsed=False, id=f"group-{_group_id(group)}"):
-                for spec in specs:
-                    yield FieldRow(spec, self.values[spec.key], self.ids[spec.key])
+            if budget <= 0:
+                self._later.append((group, specs))
+                continue
+            yield self._group(group, specs)
+            budget -= len(specs)
+
+    def _group(self, group: str, specs: list[FieldSpec]) -> Collapsible:
+        rows = [FieldRow(s, self.values[s.key], self.ids[s.key], self.choices[s.key])
+                for s in specs]
+        self._mounted.update(s.key for s in specs)
+        return Collapsible(*rows, title=group, collapsed=False, id=f"group-{_group_id(group)}")
 
     def on_mount(self) -> None:
         for spec in self.fields:
             if spec.widget not in (Kind.SWITCH, Kind.SELECT):
                 self._texts[spec.key] = value_text(spec, self.values[spec.key])
         self.refresh_state(None, post=False)
+        if self._later:
+            self.call_after_refresh(self._mount_rest)
+
+    async def _mount_rest(self) -> None:
+        later, self._later = self._later, []
+        await self.mount_all([self._group(group, specs) for group, specs in later])
+        self.refresh_state(None, post=False)
+
+    @property
+    def complete(self) -> bool:
+        """Every row is mounted."""
+        return len(self._mounted) == len(self.fields) and not self._later
 
     # -- reading and writing -------------------------------------------------
 
@@ -206,8 +237,11 @@ class ConfigForm(VerticalScroll):
         """Offer the names the training environment accepts (from the probe)."""
         if key not in self.fields or not choices:
             return
+        self.choices[key] = choices
+        if key not in self._mounted:
+            return  # the row is built with these choices
         select = self.editor(key)
-        if isinstance(select, Select):
+        if isinstance(select, FieldSelect):
             current = self.values[key]
             with select.prevent(Select.Changed):
                 select.set_options(choice_options(choices, current))
@@ -215,22 +249,24 @@ class ConfigForm(VerticalScroll):
                     select.value = current
 
     def _put(self, spec: FieldSpec, value: Any) -> None:
-        self.values[spec.key] = value
-        self._parse_errors.pop(spec.key, None)
-        widget = self.editor(spec.key)
+        key = spec.key
+        self.values[key] = value
+        self._parse_errors.pop(key, None)
+        if spec.widget not in (Kind.SWITCH, Kind.SELECT):
+            self._texts[key] = value_text(spec, value)
+        if key not in self._mounted:
+            return  # the row is built from self.values
+        widget = self.editor(key)
         if isinstance(widget, Switch):
             with widget.prevent(Switch.Changed):
                 widget.value = bool(value)
         elif isinstance(widget, Select):
             with widget.prevent(Select.Changed):
-                if isinstance(value, str) and value not in {v for _, v in widget._options}:
-                    widget.set_options(choice_options(spec.choices, value))
+                widget.set_options(choice_options(self.choices[key], value))
                 widget.value = value
         elif isinstance(widget, Input):
-            text = value_text(spec, value)
-            self._texts[spec.key] = text
             with widget.prevent(Input.Changed):
-                widget.value = text
+                widget.value = self._texts[key]
 
     # -- edits ----------------------------------------------------------------
 
@@ -282,6 +318,8 @@ class ConfigForm(VerticalScroll):
             errors[k] = [msg]
         self.errors = errors
         for spec in self.fields:
+            if spec.key not in self._mounted:
+                continue
             state = (self.is_modified(spec.key), tuple(errors.get(spec.key, ())))
             if self._shown.get(spec.key) != state:
                 self._shown[spec.key] = state
@@ -318,6 +356,8 @@ class ConfigForm(VerticalScroll):
         self.set_value(key, self.fields[key].default)
 
     def focus_field(self, key: str) -> None:
+        if key not in self._mounted:
+            return
         widget = self.editor(key)
         widget.focus()
         self.row(key).scroll_visible(animate=False)

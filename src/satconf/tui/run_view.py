@@ -42,17 +42,24 @@ def start(config: RunConfig) -> tuple[Any, str | None]:
 
 
 def _log_file(record: Any) -> Path:
-    from satconf.runs.records import log_path
+    from satconf.runs import log_path
 
     return log_path(record.id)
 
 
 def _fresh(record: Any) -> tuple[Any, str]:
-    from satconf.runs.records import load_run
-    from satconf.runs.status import run_status
+    from satconf.runs import load_run, run_status
 
     rec = load_run(record.id)
     return rec, run_status(rec)
+
+
+def _started(record: Any) -> float:
+    """When the run started, on the wall clock (the record's, else now)."""
+    from satconf.runs.records import parse_iso
+
+    when = parse_iso(getattr(record, "started_at", None))
+    return when.timestamp() if when is not None else time.time()
 
 
 def format_elapsed(seconds: float) -> str:
@@ -80,7 +87,7 @@ class RunScreen(Screen[None]):
         self.exit_code: int | None = None
         self.unseen = 0  # lines that arrived while not following the tail
         self.lines_seen = 0
-        self._started = time.monotonic()
+        self._started = _started(record)
         self._ended_at: float | None = None
 
     def compose(self) -> ComposeResult:
@@ -92,7 +99,7 @@ class RunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = f"run {self.record.id}"
-        self.sub_title = " ".join(self.record.argv) if getattr(self.record, "argv", None) else ""
+        self.sub_title = f"{self.record.name or ''}  (satconf runs log {self.record.id})"
         self._render_status()
         self.set_interval(1.0, self._render_status)
         self.follow_log()
@@ -126,6 +133,7 @@ class RunScreen(Screen[None]):
                 except Exception:
                     record, status = self.record, "lost"
                 if status != "running":
+                    self.record = record
                     if partial:
                         self.post_message(RunLines([partial]))
                     self.post_message(RunEnded(record.exit_code, status))
@@ -147,7 +155,10 @@ class RunScreen(Screen[None]):
     def _ended(self, event: RunEnded) -> None:
         self.exit_code = event.exit_code
         self.status = event.status
-        self._ended_at = time.monotonic()
+        from satconf.runs.records import parse_iso
+
+        ended = parse_iso(getattr(self.record, "ended_at", None))
+        self._ended_at = ended.timestamp() if ended is not None else time.time()
         self._render_status()
 
     def on_mouse_scroll_up(self) -> None:
@@ -164,12 +175,12 @@ class RunScreen(Screen[None]):
         self._render_status()
 
     def _render_status(self) -> None:
-        end = self._ended_at if self._ended_at is not None else time.monotonic()
+        end = self._ended_at if self._ended_at is not None else time.time()
         parts: list[Any] = [(f" {self.status} ", STATUS_STYLE.get(self.status, "bold")),
                             f"  elapsed {format_elapsed(end - self._started)}"]
         if self.exit_code is not None:
             parts.append(f"  exit code {self.exit_code}")
-        parts.append(f"  log {_log_file(self.record)}")
+        parts.append(f"  · {self.lines_seen} log line(s)")
         if not self.following:
             parts.append((f"  paused · {self.unseen} new line(s) · f: follow", "yellow"))
         self.query_one("#run-status", Static).update(Text.assemble(*parts))
@@ -183,7 +194,7 @@ class RunScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="stop")
     def stop_worker(self) -> None:
-        from satconf.runs.status import stop_run
+        from satconf.runs import stop_run
 
         try:
             stop_run(self.record.id)
