@@ -124,10 +124,10 @@ def environment(gpus: tuple[tuple[int, int], ...] = ((8, 0),), **kw: Any) -> Env
                        "bf16"),
         "packages": {"wandb": True, "prefigure": True, "deepspeed": False,
                      "transformer_engine": False, "comet_ml": False},
-        "wandb_logged_in": True,
+        "wandb_logged_in": True, "python": "/usr/bin/python3",
     }
     base.update(kw)
-    return EnvironmentInfo(python="/usr/bin/python3", **base)
+    return EnvironmentInfo(**base)
 
 
 def about(findings: list[Finding], field: str | None, level: str | None = None) -> list[Finding]:

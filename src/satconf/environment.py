@@ -12,11 +12,13 @@ interpreter, or one that takes too long, gives an `EnvironmentInfo` whose
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import netrc
 import os
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -126,23 +128,44 @@ def cached_probe(python: str, *, cache: Path | None = None) -> EnvironmentInfo |
                                             wandb_logged_in=wandb_logged_in())
 
 
-def _run_probe(python: str, exe: str, timeout: float) -> tuple[EnvironmentInfo, list[str]]:
+class ProbeTimeout(Exception):
+    pass
+
+
+def run_captured(argv: list[str], timeout: float) -> tuple[int, str, str]:
+    """Run `argv` with a hard time limit; on timeout the whole process group is killed.
+
+    `subprocess.run(timeout=...)` kills only the child and then waits for its
+    pipes, which a grandchild can hold open for ever: a new session avoids that.
+    """
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, errors="replace", env=env,
+                            start_new_session=True)
     try:
-        proc = subprocess.run([exe, str(PROBE_SCRIPT)], capture_output=True, text=True,
-                              timeout=timeout, env=env, stdin=subprocess.DEVNULL,
-                              errors="replace")
+        out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise ProbeTimeout from None
+    return proc.returncode, out, err
+
+
+def _run_probe(python: str, exe: str, timeout: float) -> tuple[EnvironmentInfo, list[str]]:
+    try:
+        code, stdout, stderr = run_captured([exe, str(PROBE_SCRIPT)], timeout)
+    except ProbeTimeout:
         return _failed(python, f"the training python {python} did not answer within "
-                       f"{timeout:.0f} s (importing torch and Lightning)"), []
+                       f"{timeout:g} s (importing torch and Lightning)"), []
     except OSError as exc:
         return _failed(python, f"the training python {python} cannot be started: "
                        f"{exc.strerror or exc}"), []
-    data = _parse_output(proc.stdout)
+    data = _parse_output(stdout)
     if data is None:
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        tail = (stderr.strip().splitlines() or ["no output"])[-1]
         return _failed(python, f"the training python {python} failed to run the probe "
-                       f"(exit {proc.returncode}): {tail}"), []
+                       f"(exit {code}): {tail}"), []
     return _info_from(python, data, time.time()), list(data.get("site_dirs") or [])
 
 

@@ -102,8 +102,9 @@ def _lightning(out: dict[str, Any]) -> None:
 
 def site_dirs() -> list[str]:
     """The folders whose package lists decide whether a cached probe still holds."""
-    return [p for p in sys.path if p and os.path.isdir(p) and any(
-        n.endswith(_DIST_SUFFIXES) for n in os.listdir(p))]
+    return [p for p in sys.path if p and os.path.isdir(p) and (
+        p.endswith(("site-packages", "dist-packages"))
+        or any(n.endswith(_DIST_SUFFIXES) for n in os.listdir(p)))]
 
 
 def main() -> int:

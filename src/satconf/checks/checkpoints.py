@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from satconf.atomic import atomic_write_text
 from satconf.checks.context import Context
 from satconf.checks.finding import Finding, error, info, sort_findings, warning
 from satconf.checks.model_config import pretransform
-from satconf.environment import EnvironmentInfo
+from satconf.environment import EnvironmentInfo, ProbeTimeout, run_captured
 from satconf.runconfig import RunConfig
 from satconf.workspace import cache_dir
 
@@ -94,15 +93,13 @@ def _summaries(python: str, paths: list[Path], timeout: float,
     if not todo:
         return found, None
     try:
-        proc = subprocess.run([python, str(SCRIPT), *map(str, todo)], capture_output=True,
-                              text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-                              errors="replace")
-    except subprocess.TimeoutExpired:
-        return found, f"reading them took longer than {timeout:.0f} s"
+        code, stdout, stderr = run_captured([python, str(SCRIPT), *map(str, todo)], timeout)
+    except ProbeTimeout:
+        return found, f"reading them took longer than {timeout:g} s"
     except OSError as exc:
         return found, f"the training python {python} cannot be started ({exc.strerror or exc})"
     data = None
-    for line in reversed(proc.stdout.splitlines()):
+    for line in reversed(stdout.splitlines()):
         if line.startswith(ckpt_inspect.MARKER):
             try:
                 data = json.loads(line[len(ckpt_inspect.MARKER):])
@@ -110,15 +107,15 @@ def _summaries(python: str, paths: list[Path], timeout: float,
                 data = None
             break
     if not isinstance(data, dict):
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return found, f"the inspector failed (exit {proc.returncode}): {tail}"
+        tail = (stderr.strip().splitlines() or ["no output"])[-1]
+        return found, f"the inspector failed (exit {code}): {tail}"
     for path in todo:
         summary = data.get(str(path))
         if not isinstance(summary, dict):
             continue
         found[str(path)] = summary
         name = _cache_name(path)
-        if name and not summary.get("error", "").startswith("torch is not installed"):
+        if name and not (summary.get("error") or "").startswith("torch is not installed"):
             try:
                 cache.mkdir(parents=True, exist_ok=True)
                 atomic_write_text(cache / name, json.dumps(summary))
