@@ -20,6 +20,20 @@ stop() {
     echo "slurm-down: stopped $1 ($pid)" >&2
 }
 
+# Jobs on the cluster this script started are this test cluster's own: cancel them
+# first, so no training process outlives slurmd.
+if [ -s "$STATE/slurmctld.pid" ] && kill -0 "$(cat "$STATE/slurmctld.pid")" 2>/dev/null; then
+    jobs="$(squeue -h -o %A 2>/dev/null | tr '\n' ' ')"
+    if [ -n "${jobs// /}" ]; then
+        # shellcheck disable=SC2086
+        scancel $jobs 2>/dev/null
+        for _ in $(seq 100); do
+            [ -z "$(squeue -h -o %A 2>/dev/null)" ] && break
+            sleep 0.1
+        done
+    fi
+fi
+
 stop slurmd
 stop slurmctld
 stop munged

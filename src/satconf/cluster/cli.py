@@ -114,6 +114,12 @@ def launch_on_cluster(args: argparse.Namespace, config: RunConfig) -> int | None
     except RunError as exc:
         raise CliError(str(exc), EXIT_ERRORS) from None
     folder = run_dir(record.id)
+    if getattr(args, "foreground", False) and record.engine == "torchrun":
+        from satconf.cli.runs import follow_foreground
+
+        warn(f"run {record.id} started (node {opts.node_rank}, pid {record.pid}); "
+             f"log {folder / 'train.log'}")
+        return follow_foreground(record.id, to_stderr=args.json, json_result=args.json)
     if args.json:
         print_json({"run_id": record.id, "engine": record.engine, "job_id": record.job_id,
                     "pid": record.pid, "run_dir": str(folder), "log": str(folder / "train.log"),
@@ -122,6 +128,8 @@ def launch_on_cluster(args: argparse.Namespace, config: RunConfig) -> int | None
         what = (f"SLURM job {record.job_id}" if record.engine == "slurm"
                 else f"node {opts.node_rank} (pid {record.pid})")
         print(f"run {record.id}: {what} started; log {folder / 'train.log'}")
+        print(f"follow it with `satconf runs logs {record.id} --follow`; "
+              f"stop it with `satconf runs stop {record.id}`")
         for note in record.notes:
             print(f"note: {note}")
     return 0

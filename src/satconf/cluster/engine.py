@@ -175,6 +175,7 @@ def slurm_status(record: RunRecord) -> str:
         if state.status == slurm.STOPPED and not r.stop_steps:
             r.stop_steps.append(StopStep(signal="scancel", at=now_iso(),
                                          result="cancelled outside satconf"))
+    finish(record)  # the caller's copy too, for whoever shows it next
     try:
         record = update_record(folder, finish)
     except (OSError, RunError):
