@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from satconf.cli.common import EXIT_ERRORS, EXIT_USAGE, CliError, print_json, warn
@@ -207,35 +208,67 @@ def exit_code_of(record: RunRecord) -> int:
     return 128 - record.exit_code if record.exit_code < 0 else record.exit_code
 
 
+class _CtrlC:
+    """Counts Ctrl-C presses instead of raising; the follow loop acts on them (a signal
+    handler must not take a run record's lock, which the loop may hold)."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.handled = 0
+        self._old: Any = None
+
+    def __enter__(self) -> _CtrlC:
+        self._old = signal.signal(signal.SIGINT, self._hit)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGINT, self._old)
+
+    def _hit(self, signum: int, frame: object) -> None:
+        self.seen += 1
+
+
 def launch_local(args: argparse.Namespace, config: RunConfig) -> int:
     """Start the run detached; with `--foreground` follow it to its end."""
-    from satconf.runs import RunError, log_path, start_run
+    if getattr(args, "foreground", False):
+        # Installed before the start, so that an early Ctrl-C reaches the run too.
+        with _CtrlC() as ctrl_c:
+            record = _start(config)
+            warn(f"run {record.id} started (pid {record.pid}); log {_log(record)}")
+            return follow_foreground(record.id, ctrl_c, json_result=args.json)
+    record = _start(config)
+    if args.json:
+        print_json({"run_id": record.id, "log": str(_log(record)), "pid": record.pid,
+                    "notes": record.notes})
+        return 0
+    print(f"run {record.id} started (pid {record.pid}); log {_log(record)}")
+    print(f"follow it with `satconf runs logs {record.id} --follow`; "
+          f"stop it with `satconf runs stop {record.id}`")
+    return 0
+
+
+def _start(config: RunConfig) -> RunRecord:
+    from satconf.runs import RunError, start_run
 
     try:
         record = start_run(config)
     except RunError as exc:
         raise CliError(str(exc), EXIT_ERRORS) from None
-    log = log_path(record.id)
-    foreground = getattr(args, "foreground", False)
     for note in record.notes:
         warn(f"note: {note}")
-    if args.json and not foreground:
-        print_json({"run_id": record.id, "log": str(log), "pid": record.pid,
-                    "notes": record.notes})
-        return 0
-    header = f"run {record.id} started (pid {record.pid}); log {log}"
-    if not foreground:
-        print(header)
-        print(f"follow it with `satconf runs logs {record.id} --follow`; "
-              f"stop it with `satconf runs stop {record.id}`")
-        return 0
-    warn(header)
-    return follow_foreground(record.id, to_stderr=args.json, json_result=args.json)
+    return record
 
 
-def follow_foreground(run_id: str, *, to_stderr: bool = False, json_result: bool = False) -> int:
-    """Print the log until the run ends. Ctrl-C sends SIGINT to the run (recorded);
-    a second Ctrl-C stops it with SIGTERM, then SIGKILL. Returns the run's exit code."""
+def _log(record: RunRecord) -> Path:
+    from satconf.runs import log_path
+
+    return log_path(record.id)
+
+
+def follow_foreground(run_id: str, ctrl_c: _CtrlC, *, json_result: bool = False) -> int:
+    """Print the log until the run ends. A first Ctrl-C sends SIGINT to the run (recorded);
+    a second stops it with SIGTERM, then SIGKILL. Returns the run's exit code. With
+    `json_result` the log goes to stderr and a JSON result to stdout."""
     from satconf.runs import (
         RUNNING,
         follow_log,
@@ -246,15 +279,10 @@ def follow_foreground(run_id: str, *, to_stderr: bool = False, json_result: bool
         stop_run,
     )
 
-    hits = [0, 0]  # Ctrl-C presses seen, handled
-
-    def on_sigint(signum: int, frame: object) -> None:
-        hits[0] += 1  # acted on in the loop: a handler must not take the record's lock
-
     def ended() -> bool:
-        while hits[1] < hits[0]:
-            hits[1] += 1
-            if hits[1] == 1:
+        while ctrl_c.handled < ctrl_c.seen:
+            ctrl_c.handled += 1
+            if ctrl_c.handled == 1:
                 request_interrupt(run_id)
                 warn(f"satconf: sent SIGINT to run {run_id}; Ctrl-C again to stop it harder")
             else:
@@ -262,13 +290,9 @@ def follow_foreground(run_id: str, *, to_stderr: bool = False, json_result: bool
                 stop_run(run_id, grace=(0.0, 10.0))
         return run_status(load_run(run_id)) != RUNNING
 
-    out = sys.stderr if to_stderr else sys.stdout
-    old = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        for line in follow_log(log_path(run_id), until=ended, until_every=0.2):
-            print(line, file=out, flush=True)
-    finally:
-        signal.signal(signal.SIGINT, old)
+    out = sys.stderr if json_result else sys.stdout
+    for line in follow_log(log_path(run_id), until=ended, until_every=0.2):
+        print(line, file=out, flush=True)
     record = load_run(run_id)
     status = run_status(record)
     if json_result:

@@ -72,10 +72,11 @@ def follow_log(path: Path, stop_event: threading.Event | None = None, *,
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
                     yield _decode(line)
-                continue
             if stop_event is not None and stop_event.is_set():
                 return
             now = time.monotonic()
+            # Checked on a clock, not only when the log is quiet: `until` may also act
+            # (the foreground launch handles Ctrl-C there) while lines pour in.
             if until is not None and now - checked >= until_every:
                 checked = now
                 if until():
@@ -86,6 +87,8 @@ def follow_log(path: Path, stop_event: threading.Event | None = None, *,
                     if lines[-1]:
                         yield _decode(lines[-1])
                     return
+            if chunk:
+                continue
             if stop_event is not None:
                 stop_event.wait(poll)
             else:

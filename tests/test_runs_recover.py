@@ -1,0 +1,94 @@
+"""recover = true: the newest checkpoint of this run becomes ckpt_path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from satconf.runconfig import load_run_config
+from satconf.runs import apply_recover, find_recover_checkpoint
+
+from conftest import make_workspace
+
+
+def touch(path: Path, mtime: float | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"ckpt")
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def values(**kw: object) -> dict[str, object]:
+    return {"name": "my_run", "save_dir": "ckpts", "recover": True, "ckpt_path": "", **kw}
+
+
+def test_highest_step_wins_not_the_newest_file(tmp_path: Path) -> None:
+    touch(tmp_path / "ckpts" / "epoch=9-step=900.ckpt", mtime=1000)
+    best = touch(tmp_path / "ckpts" / "epoch=10-step=1000.ckpt", mtime=500)
+    touch(tmp_path / "ckpts" / "epoch=2-step=200.ckpt", mtime=2000)
+    touch(tmp_path / "ckpts" / "last.ckpt", mtime=3000)  # not Lightning's step naming
+    assert find_recover_checkpoint(values(), tmp_path) == best.resolve()
+
+
+def test_wandb_layout_for_this_run_name(tmp_path: Path) -> None:
+    touch(tmp_path / "ckpts" / "epoch=0-step=100.ckpt")
+    best = touch(tmp_path / "ckpts" / "my_run" / "abc123" / "checkpoints" / "epoch=1-step=300.ckpt")
+    touch(tmp_path / "ckpts" / "my_run" / "older9" / "checkpoints" / "epoch=0-step=200.ckpt")
+    touch(tmp_path / "ckpts" / "other_run" / "x" / "checkpoints" / "epoch=5-step=5000.ckpt")
+    assert find_recover_checkpoint(values(), tmp_path) == best.resolve()
+
+
+def test_lightning_version_suffix_and_equal_steps(tmp_path: Path) -> None:
+    touch(tmp_path / "ckpts" / "epoch=0-step=50.ckpt", mtime=100)
+    newer = touch(tmp_path / "ckpts" / "epoch=0-step=50-v1.ckpt", mtime=200)
+    assert find_recover_checkpoint(values(), tmp_path) == newer.resolve()
+
+
+def test_no_save_dir_looks_where_lightning_puts_them(tmp_path: Path) -> None:
+    best = touch(tmp_path / "lightning_logs" / "version_3" / "checkpoints" / "epoch=0-step=7.ckpt")
+    assert find_recover_checkpoint(values(save_dir=""), tmp_path) == best.resolve()
+
+
+def test_nothing_found(tmp_path: Path) -> None:
+    assert find_recover_checkpoint(values(), tmp_path) is None
+    (tmp_path / "ckpts").mkdir()
+    touch(tmp_path / "ckpts" / "notes.txt")
+    assert find_recover_checkpoint(values(), tmp_path) is None
+
+
+def _config(tmp_path: Path, *sets: str):
+    ini = (Path(__file__).parent / "seed_defaults.ini").read_text()
+    ws = make_workspace(tmp_path / "ws", ini.replace("save_dir = ''", "save_dir = 'ckpts'"))
+    return ws, load_run_config(ws, sets=list(sets))
+
+
+def test_apply_recover_sets_ckpt_path_and_says_which(tmp_path: Path) -> None:
+    ws, config = _config(tmp_path, "recover=true")
+    ckpt = touch(ws / "ckpts" / "epoch=3-step=1200.ckpt")
+    new, message = apply_recover(config)
+    assert new.values["ckpt_path"] == str(ckpt.resolve())
+    assert message == f"recover: resuming from {ckpt.resolve()} (step 1200)"
+    assert config.values["ckpt_path"] == ""  # the input is left alone
+    assert f"--ckpt-path={ckpt.resolve()}" in new.plan().argv
+
+
+def test_explicit_ckpt_path_wins(tmp_path: Path) -> None:
+    ws, config = _config(tmp_path, "recover=true", "ckpt_path=mine.ckpt")
+    touch(ws / "ckpts" / "epoch=3-step=1200.ckpt")
+    new, message = apply_recover(config)
+    assert new.values["ckpt_path"] == "mine.ckpt"
+    assert message is not None and "ckpt_path is set (mine.ckpt)" in message
+
+
+def test_none_found_starts_fresh_with_a_note(tmp_path: Path) -> None:
+    _, config = _config(tmp_path, "recover=true")
+    new, message = apply_recover(config)
+    assert new.values["ckpt_path"] == ""
+    assert message is not None and "starting fresh" in message and "stable_audio_tools" in message
+
+
+def test_recover_off_does_nothing(tmp_path: Path) -> None:
+    ws, config = _config(tmp_path)
+    touch(ws / "ckpts" / "epoch=3-step=1200.ckpt")
+    assert apply_recover(config) == (config, None)
