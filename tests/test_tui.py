@@ -1,0 +1,282 @@
+"""The form driven through Pilot: the real app from the CLI's factory, real files, real runs."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from satconf.tui.app import SatconfApp, make_app
+from satconf.tui.form import FieldInput
+from satconf.tui.gpu_picker import GpuPicker
+
+from conftest import make_workspace
+
+SIZE = (100, 32)
+
+
+def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async Pilot test in its own event loop (no async pytest plugin needed)."""
+
+    @functools.wraps(test)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+# train.py that records what it was started with, next to itself.
+RECORDER = """\
+import json, os, sys
+here = os.path.dirname(os.path.abspath(__file__))
+data = {"argv": sys.argv, "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"), "cwd": os.getcwd()}
+with open(os.path.join(here, "launched.json.tmp"), "w") as f:
+    json.dump(data, f)
+os.replace(os.path.join(here, "launched.json.tmp"), os.path.join(here, "launched.json"))
+print("recorded the launch", flush=True)
+"""
+
+FAKE_GPUS = [
+    {"index": 0, "name": "NVIDIA A100-SXM4-80GB", "memory_used": 1200, "memory_total": 81920,
+     "utilization": 35, "capability": "8.0"},
+    {"index": 1, "name": "NVIDIA A100-SXM4-80GB", "memory_used": 3, "memory_total": 81920,
+     "utilization": 0, "capability": "8.0"},
+]
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    return make_workspace(tmp_path / "sat", train_py=RECORDER)
+
+
+@pytest.fixture
+def fake_gpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "gpus.json"
+    path.write_text(json.dumps(FAKE_GPUS), encoding="utf-8")
+    monkeypatch.setenv("SATCONF_FAKE_GPUS", str(path))
+    return path
+
+
+async def settle(app: SatconfApp, pilot) -> None:
+    """Let workers finish and their messages land."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def retype(pilot, app: SatconfApp, key: str, text: str) -> None:
+    """Focus a field, clear it with backspaces and type `text`, as a user would."""
+    app.form.focus_field(key)
+    await pilot.pause()
+    widget = app.form.editor(key)
+    assert isinstance(widget, FieldInput)
+    await pilot.press("end", *["backspace"] * len(widget.value), *text)
+    await pilot.pause()
+
+
+def error_text(app: SatconfApp, key: str) -> str:
+    found = app.form.row(key).query(f"#err-{app.form.ids[key]}")
+    if not found or not found.first().display:
+        return ""
+    return str(found.first().render())
+
+
+@sync
+async def test_first_focus_is_name_and_header_shows_workspace(ws: Path) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.focused is app.form.editor("name")
+        assert str(ws) in app.sub_title
+        assert "(no profile)" in app.title and "modified" not in app.title
+        await pilot.press("2")  # typing edits the name at once
+        await pilot.pause()
+        assert app.config.values["name"] == "stable_audio_tools2"
+        assert "--name=stable_audio_tools2" in app.preview.command
+        assert app.dirty and "modified" in app.title
+        assert app.form.row("name").has_class("-modified")
+
+
+@sync
+async def test_every_field_has_a_row_with_flag_help_and_default(ws: Path) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.form.complete
+        for spec in app.config.fields:
+            row = app.form.row(spec.key)
+            note = str(row.query_one(f"#note-{row.sid}").render())
+            assert spec.flag in str(row.query_one(f"#label-{row.sid}").render())
+            assert "default:" in note
+            if spec.help:
+                assert spec.help.split()[0] in note
+
+
+@sync
+async def test_bad_value_shows_error_blocks_launch_and_fixing_clears(ws: Path) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await retype(pilot, app, "batch_size", "0")
+        assert "greater than or equal to 1" in error_text(app, "batch_size")
+        assert "batch_size" in app.errors
+        assert app.preview.plan is None and app.preview.has_class("-blocked")
+        await pilot.press("f5")
+        await settle(app, pilot)
+        assert app.last_run is None
+        assert not (ws / "launched.json").exists()
+        assert app.focused is app.form.editor("batch_size")  # sent to the field to fix
+
+        await pilot.press("backspace", "8")
+        await pilot.pause()
+        assert error_text(app, "batch_size") == ""
+        assert app.errors == {}
+        assert app.preview.plan is not None
+        assert "--batch-size=8" in app.preview.command
+        assert not app.preview.has_class("-blocked")
+
+
+@sync
+async def test_text_that_is_not_a_number_is_refused_with_a_message(ws: Path) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await retype(pilot, app, "seed", "")
+        assert "not a whole number" in error_text(app, "seed")
+        await pilot.press(*"x7")  # the integer input refuses the letter
+        await pilot.pause()
+        assert app.config.values["seed"] == 7 and error_text(app, "seed") == ""
+
+
+@sync
+async def test_reset_key_restores_the_default(ws: Path) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await retype(pilot, app, "num_workers", "2")
+        assert app.form.row("num_workers").has_class("-modified")
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        default = app.config.fields["num_workers"].default
+        assert app.config.values["num_workers"] == default
+        assert app.form.editor("num_workers").value == str(default)
+        assert not app.form.row("num_workers").has_class("-modified")
+        assert not app.dirty
+
+
+@sync
+async def test_gpu_selection_changes_cuda_visible_devices(ws: Path, fake_gpus: Path) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "CUDA_VISIBLE_DEVICES" not in app.preview.command
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert isinstance(app.screen, GpuPicker)
+        await pilot.press("down", "space", "enter")  # tick GPU 1, use it
+        await pilot.pause()
+        assert app.config.gpus == [1]
+        assert app.preview.plan is not None and app.preview.plan.env["CUDA_VISIBLE_DEVICES"] == "1"
+        assert "CUDA_VISIBLE_DEVICES=1 " in app.preview.command
+        assert app.dirty
+
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        await pilot.press("space", "enter")  # tick GPU 0 as well
+        await pilot.pause()
+        assert "CUDA_VISIBLE_DEVICES=0,1 " in app.preview.command
+
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        await pilot.press("a")  # all visible: the variable is left unset
+        await pilot.pause()
+        assert app.config.gpus is None and "CUDA_VISIBLE_DEVICES" not in app.preview.command
+
+
+@sync
+async def test_no_driver_is_said_plainly(ws: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "none.json"
+    path.write_text(json.dumps({"gpus": [], "error": "No NVIDIA driver found"}))
+    monkeypatch.setenv("SATCONF_FAKE_GPUS", str(path))
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        note = str(app.screen.query_one("#gpu-note").render())
+        assert "No NVIDIA driver found" in note and "launching still works" in note
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.config.gpus is None
+
+
+@sync
+async def test_launch_key_starts_the_previewed_command(ws: Path, fake_gpus: Path) -> None:
+    from satconf.tui.run_view import RunScreen
+
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await retype(pilot, app, "batch_size", "16")
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        await pilot.press("down", "space", "enter")
+        await pilot.pause()
+        plan = app.preview.plan
+        assert plan is not None and "--batch-size=16" in plan.argv
+        await pilot.press("f5")
+        out = ws / "launched.json"
+        for _ in range(600):  # the run is a real detached process: wait for its record
+            if out.exists() and isinstance(app.screen, RunScreen) \
+                    and app.screen.status != "running":
+                break
+            await asyncio.sleep(0.05)
+        got = json.loads(out.read_text())
+        assert got["argv"] == list(plan.argv[1:])  # sys.argv: train.py and the flags
+        assert got["cuda"] == plan.env["CUDA_VISIBLE_DEVICES"] == "1"
+        assert os.path.samefile(got["cwd"], plan.cwd)
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        assert screen.status == "succeeded" and screen.exit_code == 0
+        assert screen.lines_seen >= 1
+        assert app.last_run.argv == list(plan.argv)
+        await pilot.press("escape")  # back to the form, as it was
+        await pilot.pause()
+        assert app.screen.query_one("#form") is app.form
+
+
+@sync
+async def test_error_findings_block_launch(ws: Path) -> None:
+    # The seed's model_config names configs/model.json, which this workspace lacks.
+    app = make_app(ws, deep_checks=True, probe_env=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f5")
+        for _ in range(200):
+            await settle(app, pilot)
+            if app.checks_generation == app.form.generation:
+                break
+        errors = [f for f in app.findings if f.level == "error"]
+        assert any(f.field == "model_config" for f in errors)
+        assert app.findings_panel.error_count == len(errors)
+        assert app.last_run is None and not (ws / "launched.json").exists()
+
+
+@sync
+async def test_works_at_80x24_without_colour(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.no_color
+        name = app.form.editor("name")
+        assert name.region.width > 20 and name.region.right <= 80
+        assert app.preview.region.bottom <= 23  # above the footer
+        await retype(pilot, app, "batch_size", "0")
+        assert "greater than or equal to 1" in error_text(app, "batch_size")
