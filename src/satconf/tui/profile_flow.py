@@ -55,7 +55,7 @@ class ProfileRow:
     def updated_text(self) -> str:
         if self.updated is None:
             return ""
-        return self.updated.astimezone().strftime("%Y-%m-%d %H:%M")
+        return self.updated.astimezone().strftime("%y-%m-%d %H:%M")
 
 
 def read_rows(store: ProfileStore) -> list[ProfileRow]:
@@ -69,19 +69,31 @@ def read_rows(store: ProfileStore) -> list[ProfileRow]:
     return sorted(rows, key=lambda r: r.name.casefold())
 
 
-def describe_diff(row: ProfileRow, form: dict[str, Any]) -> str:
-    """The highlighted profile against the form, one line per differing key."""
+def describe_diff(row: ProfileRow, form: dict[str, Any], defaults: dict[str, Any]) -> str:
+    """The highlighted profile against the form, one line per differing key.
+
+    The profile side is what opening it would put in the form: its values
+    over this INI's defaults. Keys this INI does not have are listed apart,
+    since opening the profile ignores them.
+    """
     head = [row.name]
     if row.description:
         head.append(row.description)
     if row.updated:
         head.append(f"updated {row.updated_text}")
-    changes = diff_values(row.values or {}, form)
-    if not changes:
-        return "\n".join([*head, "", "Same values as the form."])
-    lines = [*head, "", f"{len(changes)} key(s) differ (profile → form):"]
-    for key, ours, theirs in changes:
-        lines.append(f"  {key}: {_shown(ours)} → {_shown(theirs)}")
+    values = row.values or {}
+    opened = {**defaults, **{k: v for k, v in values.items() if k in defaults}}
+    changes = diff_values(opened, form)
+    foreign = sorted(k for k in values if k not in defaults)
+    lines = [*head, ""]
+    if changes:
+        lines.append(f"{len(changes)} key(s) differ (profile → form):")
+        lines.extend(f"  {key}: {_shown(ours)} → {_shown(theirs)}" for key, ours, theirs in changes)
+    else:
+        lines.append("Same values as the form.")
+    if foreign:
+        lines += ["", "Not in this workspace's defaults.ini (ignored when opened):",
+                  *(f"  {key} = {values[key]!r}" for key in foreign)]
     return "\n".join(lines)
 
 
@@ -106,6 +118,9 @@ class ProfileFlow:
 
     def form_values(self) -> dict[str, Any]:
         return dict(self.host.current_profile_values()[0])
+
+    def form_defaults(self) -> dict[str, Any]:
+        return self.host.config.fields.defaults()
 
     # -- naming ------------------------------------------------------------
 

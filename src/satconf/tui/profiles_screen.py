@@ -23,11 +23,18 @@ from textual.worker import get_current_worker
 from satconf.tui.profile_flow import ProfileFlow, ProfileRow, describe_diff, read_rows
 
 
+class ProfileTable(DataTable[str]):
+    """The profile list; Enter (select) opens the highlighted profile."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", id="profiles.open"),
+    ]
+
+
 class ProfilesScreen(Screen[None]):
     """Open, save, rename, copy and delete profiles."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", id="profiles.open"),
         Binding("ctrl+s", "save", "Save form", id="profiles.save"),
         Binding("a", "save_as", "Save as…", id="profiles.save_as"),
         Binding("r", "rename", "Rename", id="profiles.rename"),
@@ -43,11 +50,11 @@ class ProfilesScreen(Screen[None]):
         self._select: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon="≡")
         with Horizontal(id="profiles-body"):
             with Vertical(id="profiles-list"):
                 yield Label("Profiles", classes="pane-title")
-                yield DataTable(id="profile-table", cursor_type="row", zebra_stripes=True)
+                yield ProfileTable(id="profile-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="profiles-empty", markup=False)
             with VerticalScroll(id="profile-detail"):
                 yield Label("Against the form", classes="pane-title")
@@ -56,7 +63,7 @@ class ProfilesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Name", "Description", "Updated")
+        table.add_columns("Name", "Updated", "Description")
         self.refresh_rows(select=self.flow.current_name)
         table.focus()
 
@@ -80,9 +87,9 @@ class ProfilesScreen(Screen[None]):
         for row in rows:
             marker = "● " if row.name == self.flow.current_name else "  "
             if row.error:
-                table.add_row(marker + row.name, "⚠ cannot be read", "", key=row.name)
+                table.add_row(marker + row.name, "", "⚠ cannot be read", key=row.name)
             else:
-                table.add_row(marker + row.name, row.description, row.updated_text, key=row.name)
+                table.add_row(marker + row.name, row.updated_text, row.description, key=row.name)
         empty = self.query_one("#profiles-empty", Static)
         empty.update("" if rows else "No profiles yet: press a to save the form as one.")
         empty.display = not rows
@@ -120,7 +127,7 @@ class ProfilesScreen(Screen[None]):
             pane.update(f"{row.name}\n\nThis profile cannot be read:\n{row.error}\n\n"
                         "Fix or delete the file; the other profiles are not affected.")
             return
-        pane.update(describe_diff(row, self.flow.form_values()))
+        pane.update(describe_diff(row, self.flow.form_values(), self.flow.form_defaults()))
 
     # -- actions -----------------------------------------------------------
 
