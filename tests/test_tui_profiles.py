@@ -350,3 +350,69 @@ async def test_save_refuses_to_overwrite_an_unreadable_profile(seed_workspace: P
         await pilot.pause()
         assert app.dirty  # not saved
         assert path.read_text(encoding="utf-8") == "hand = [edit\n"
+
+
+@sync
+async def test_deleting_or_renaming_the_open_profile_keeps_the_form(seed_workspace: Path) -> None:
+    save_profile("open one", batch_size=6)
+    app = app_for(seed_workspace, "open one")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_into(pilot, app, "seed", "5")
+        panel = await open_panel(pilot, app)
+        await highlight(pilot, panel, "open one")
+        await pilot.press("r")
+        await pilot.pause()
+        await answer_name(pilot, app, "moved")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.profile_name == "moved" and app.dirty  # the edit is still unsaved
+        assert ProfileStore().load("moved").values == {"batch_size": 6}
+
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert panel.rows == {} and app.profile_name is None
+        assert app.form.values["batch_size"] == 6 and app.form.values["seed"] == 5
+        assert "(no profile)" in app.title and "modified" in app.title
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+q")  # the values live nowhere else: the guard asks
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedChangesScreen)
+
+
+@sync
+async def test_copy_and_save_as_from_the_panel(seed_workspace: Path) -> None:
+    save_profile("source", batch_size=12)
+    app = app_for(seed_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        panel = await open_panel(pilot, app)
+        await highlight(pilot, panel, "source")
+        await pilot.press("c")
+        await pilot.pause()
+        prompt = await answer_name(pilot, app, "source")
+        assert "already exists" in error_text(prompt)
+        await answer_name(pilot, app, "twin")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert sorted(panel.rows) == ["source", "twin"] and panel.highlighted == "twin"
+        assert ProfileStore().load("twin").values == {"batch_size": 12}
+
+        await pilot.press("a")  # save the form (defaults) as a new profile, with a description
+        await pilot.pause()
+        prompt = await answer_name(pilot, app, "from form")
+        prompt.query_one("#description", Input).value = "all defaults"
+        await pilot.click("#ok")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is panel and panel.highlighted == "from form"
+        saved = ProfileStore().load("from form")
+        assert saved.description == "all defaults"
+        assert saved.values == app.form.values
+        assert app.profile_name == "from form" and not app.dirty

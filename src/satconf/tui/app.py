@@ -33,6 +33,8 @@ from satconf.tui.messages import (
 )
 from satconf.tui.preview import CommandPreview
 
+FORM_ACTIONS = frozenset({"launch", "pick_gpus", "copy_command", "recheck"})
+
 
 class SatconfApp(ChecksAndLaunch, App[int]):
     """Edit one run's configuration and launch it."""
@@ -163,6 +165,15 @@ class SatconfApp(ChecksAndLaunch, App[int]):
         self.dirty = False
         self._update_title()
 
+    def retarget_profile(self, name: str | None) -> None:
+        """The open profile's file was renamed (`name`) or deleted (None); edits stay."""
+        self.profile_name = name
+        self.config.profile = name
+        if name is None:
+            self._saved = ({}, None)  # the values are saved nowhere now: quitting asks
+        self._refresh_dirty()
+        self._update_title()
+
     @property
     def profile_flow(self) -> Any:
         """The profile operations and their dialogs (`tui.profile_flow`), made on first use."""
@@ -240,6 +251,10 @@ class SatconfApp(ChecksAndLaunch, App[int]):
 
         self.push_screen(PathPicker(self.config.workspace.root, current,
                                     directory=event.directory), picked)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The form's keys act on the form only: not under a dialog or in the run view.
+        return not (action in FORM_ACTIONS and len(self.screen_stack) > 1)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

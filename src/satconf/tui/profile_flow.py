@@ -40,6 +40,8 @@ class ProfileHost(Protocol):
 
     def mark_saved(self, name: str | None) -> None: ...
 
+    def retarget_profile(self, name: str | None) -> None: ...
+
 
 @dataclass(frozen=True)
 class ProfileRow:
@@ -240,18 +242,12 @@ class ProfileFlow:
                 self.app.notify(str(exc), title="Not renamed", severity="error")
                 return
             if self.current_name == old:
-                self.host.mark_saved(new) if not self.host.dirty else self._retarget(new)
+                self.host.retarget_profile(new)
             self.app.notify(f"Renamed {old!r} to {new!r}.", title="Profiles")
             if on_done is not None:
                 on_done(new)
 
         self._ask_name(f"Rename profile {old!r}", go, value=old, allow=old, ok="Rename")
-
-    def _retarget(self, name: str) -> None:
-        # Renaming the open profile keeps its unsaved edits pointed at the new name.
-        dirty = self.host.dirty
-        self.host.mark_saved(name)
-        self.host.dirty = dirty
 
     def copy(self, source: str, on_done: Done | None = None) -> None:
         def go(new: str, _desc: str | None) -> None:
@@ -276,9 +272,7 @@ class ProfileFlow:
                 self.app.notify(str(exc), title="Not deleted", severity="error")
                 return
             if self.current_name == name:
-                # The form keeps its values; they now belong to no saved profile.
-                self.host.mark_saved(None)  # type: ignore[arg-type]
-                self.host.dirty = True
+                self.host.retarget_profile(None)  # the form keeps its values, unsaved
             self.app.notify(f"Deleted profile {name!r}.", title="Profiles")
             if on_done is not None:
                 on_done(name)
