@@ -177,7 +177,12 @@ def test_unwritable_value_is_refused_and_nothing_written(store: ProfileStore) ->
         store.save(Profile("keep", values={"a": object()}))
     with pytest.raises(ProfileError, match=r"launch option cluster\.x"):
         store.save(Profile("keep", options={"cluster": {"x": (1, 2)}}))
+    with pytest.raises(ProfileError, match="not valid Unicode"):
+        store.save(Profile("keep", values={"k\udc80": 1}))
     assert store.path_for("keep").read_bytes() == old
+    # A lone surrogate (from a mis-decoded file name) survives as a Python literal.
+    store.save(Profile("odd", values={"path": "caf\udce9"}))
+    assert store.load("odd").values == {"path": "caf\udce9"}
 
 
 # ------------------------------------------------------------------ names

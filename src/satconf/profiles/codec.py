@@ -82,10 +82,13 @@ def render_profile(profile: Profile) -> bytes:
             continue  # a clash with a known key cannot come from a file; never write two
         doc[key] = value
     try:
-        text = tomli_w.dumps(doc)
+        return (HEADER + "\n" + tomli_w.dumps(doc)).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start:exc.end]
+        raise ProfileError(profile.path, None, f"holds text that is not valid Unicode "
+                                               f"({bad!r})") from None
     except (TypeError, ValueError) as exc:
         raise ProfileError(profile.path, None, f"cannot be written as TOML: {exc}") from None
-    return (HEADER + "\n" + text).encode("utf-8")
 
 
 def _merge(table: dict[str, Any], extra: Any) -> None:
