@@ -235,7 +235,7 @@ def devices_and_precision(args: argparse.Namespace, cuda: bool) -> tuple[Any, st
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     max_steps = int(getattr(args, "max_steps", -1))
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "<unset>")
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "<unset>") or "'' (no GPU visible)"
     say(f"run {args.name!r}; CUDA_VISIBLE_DEVICES={visible}")
     model_config = json.loads(Path(args.model_config).read_text())
     dataset_config = json.loads(Path(args.dataset_config).read_text())
@@ -250,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         sys.exit("demo: the dataset has no WAV files")
 
+    import warnings
+
+    for noise in (r".*`srun` command is available",  # satconf starts SLURM runs itself
+                  r".*isinstance\(treespec, LeafSpec\)",
+                  r".*your dataloader is not resumable"):
+        warnings.filterwarnings("ignore", message=noise)
     import lightning as L
     import torch
     from lightning.pytorch.callbacks import Callback, ModelCheckpoint
