@@ -416,3 +416,23 @@ async def test_copy_and_save_as_from_the_panel(seed_workspace: Path) -> None:
         assert saved.description == "all defaults"
         assert saved.values == app.form.values
         assert app.profile_name == "from form" and not app.dirty
+
+
+@sync
+async def test_quit_guard_save_asks_for_a_name_first(seed_workspace: Path) -> None:
+    app = app_for(seed_workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await type_into(pilot, app, "batch_size", "7")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("s")  # no profile yet: the save asks for a name
+        await pilot.pause()
+        prompt = await answer_name(pilot, app, "kept")
+        await pilot.press("ctrl+s")  # a second save key does not stack another prompt
+        await pilot.pause()
+        assert app.screen is prompt
+        await pilot.press("enter")
+        await pilot.pause()
+    assert not app.is_running
+    assert ProfileStore().load("kept").values["batch_size"] == 7

@@ -173,6 +173,8 @@ class ProfileFlow:
 
     def save(self, on_done: Done | None = None) -> None:
         """Save the form into the current profile; with none yet, ask for a name."""
+        if isinstance(self.app.screen, NamePrompt):
+            return  # ctrl+s while a name is being asked for: that save is under way
         name = self.current_name
         if name is None:
             self.save_as(on_done)
@@ -187,6 +189,8 @@ class ProfileFlow:
         self._write(prof, on_done)
 
     def save_as(self, on_done: Done | None = None) -> None:
+        if isinstance(self.app.screen, NamePrompt):
+            return
         def go(name: str, description: str | None) -> None:
             self._write(Profile(name=name, description=description or ""), on_done)
 
