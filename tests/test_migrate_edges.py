@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from satconf.defaults_ini import read_defaults_ini
+from satconf.defaults_ini import format_value, read_defaults_ini
 from satconf.migrate import FORMATS, MigrateError, migrate, read_source
 from test_migrate import assert_same_ini
 
@@ -114,3 +117,40 @@ def test_non_text_yaml_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(MigrateError) as err:
         read_source(path)
     assert err.value.line == 2 and "not text" in err.value.reason
+
+
+# -- property: any INI prefigure can read survives every format -------------------------
+
+_SCALARS = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+            | st.floats(allow_nan=False) | st.text(max_size=12))
+_VALUES = (_SCALARS | st.lists(_SCALARS, max_size=3) | st.tuples(_SCALARS, _SCALARS)
+           | st.dictionaries(st.text(max_size=4), _SCALARS, max_size=2))
+_RAW = st.from_regex(r"[A-Za-z][A-Za-z0-9 ./-]{0,12}", fullmatch=True).map(str.strip)
+# Help comments: any letters, digits, spaces and punctuation but the comment marks.
+_HELP = st.text(st.characters(categories=("L", "N", "Zs", "P", "S"), exclude_characters="#;"),
+                max_size=20).map(str.strip)
+_KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(
+    lambda k: k not in ("defaults", "hydra"))
+
+
+def _text(value: object) -> str:
+    if isinstance(value, (list, tuple, dict)):
+        return repr(value).replace("%", "%%")
+    return format_value(value)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(_KEYS, st.tuples(_VALUES.map(_text) | _RAW, _HELP), min_size=1,
+                      max_size=8))
+@pytest.mark.parametrize("fmt", ["toml", "yaml", "hydra"])
+def test_any_ini_round_trips(fmt: str, tmp_path: Path, texts: dict[str, tuple[str, str]]
+                             ) -> None:
+    with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
+        src = Path(tmp) / "any.ini"
+        body = "".join(f"# {h}\n{k} = {t}\n" if h else f"\n{k} = {t}\n"
+                       for k, (t, h) in texts.items())
+        src.write_text("[DEFAULTS]\n" + body, encoding="utf-8")
+        migrate(src, fmt, Path(tmp) / OUT[fmt])
+        migrate(Path(tmp) / OUT[fmt], "ini", Path(tmp) / "back.ini")
+        assert_same_ini(read_defaults_ini(src), read_defaults_ini(Path(tmp) / "back.ini"))

@@ -178,7 +178,7 @@ def read_tree(path: Path) -> Document:
     data, lines = yt.load_mapping(base, text)
     meta = yt.read_meta(base, text)
     composed: dict[str, Entry] = {}
-    src = text.splitlines()
+    src = yt.lines_of(text)
     for group, option in _defaults_list(base, data, lines.get("defaults")):
         if group == SELF:
             for key, value in data.items():
@@ -195,7 +195,7 @@ def read_tree(path: Path) -> Document:
         if not _PACKAGE_GLOBAL.search(gtext):
             # Hydra nests a group without `_global_` under the group's name.
             gdata, glines = {group: gdata}, {group: 0}
-        gsrc = gtext.splitlines()
+        gsrc = yt.lines_of(gtext)
         for key, value in gdata.items():
             if key in composed:
                 value = _merged(composed[key].value, value)

@@ -108,7 +108,7 @@ def _with_help(text: str, helps: dict[str, str]) -> tuple[str, set[str]]:
     out: list[str] = []
     placed: set[str] = set()
     table = ""
-    for line in text.splitlines():
+    for line in text.split("\n"):  # TOML's only line end; splitlines() would cut strings
         head = _TABLE.match(line)
         if head:
             table = head.group(1).strip()
@@ -118,7 +118,7 @@ def _with_help(text: str, helps: dict[str, str]) -> tuple[str, set[str]]:
                 out.extend(yt.comment_lines(helps[key]))
                 placed.add(key)
         out.append(line)
-    return "\n".join(out) + "\n", placed
+    return "\n".join(out), placed
 
 
 # -- reading --------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def read_toml(path: Path) -> Document:
 
 
 def _helps(text: str, tables: tuple[str, ...]) -> dict[str, str]:
-    lines = text.splitlines()
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
     found: dict[str, str] = {}
     table = ""
     for number, line in enumerate(lines, start=1):

@@ -74,7 +74,7 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 def dump_flow(value: Any) -> str:
     """One value as single-line YAML."""
     text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=math.inf,
-                     allow_unicode=True)
+                     sort_keys=False, allow_unicode=True)
     return text.removesuffix("\n...\n").rstrip("\n")
 
 
@@ -101,8 +101,19 @@ def unsupported(value: Any) -> str | None:
     return f"a {type(value).__name__} ({value!r})"
 
 
+_BREAKS = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # what PyYAML counts as a line end
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def lines_of(text: str) -> list[str]:
+    """The lines of a YAML text, numbered as PyYAML numbers them."""
+    return _BREAKS.split(text)
+
+
 def comment_lines(text: str) -> list[str]:
-    return [f"# {line}".rstrip() for line in text.splitlines() if line.strip()]
+    # A comment ends at any line break (TOML forbids control characters in it too).
+    parts = (_CONTROL.sub(" ", line).strip() for line in text.splitlines())
+    return [f"# {part}" for part in parts if part]
 
 
 def meta_line(meta: dict[str, Any]) -> list[str]:
@@ -182,7 +193,7 @@ def load_mapping(path: Path, text: str) -> tuple[dict[Any, Any], dict[Any, int]]
 
 
 def read_meta(path: Path, text: str) -> dict[str, Any]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.startswith(META_PREFIX):
             try:
                 meta = json.loads(line[len(META_PREFIX):])
@@ -214,7 +225,7 @@ def read_yaml(path: Path) -> Document:
     text = read_text(path)
     data, lines = load_mapping(path, text)
     meta = read_meta(path, text)
-    src = text.splitlines()
+    src = lines_of(text)
     doc = Document()
     for key, value in data.items():
         doc.entries.append(Entry(key, value, "", help_above(src, lines.get(key, 0))))
