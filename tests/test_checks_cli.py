@@ -58,6 +58,16 @@ def test_json_is_a_stable_list_errors_first(tmp_path: Path, run_satconf) -> None
     assert any(item["field"] == "val_every" and item["level"] == "warning" for item in data)
 
 
+def test_unreadable_defaults_ini(tmp_path: Path, run_satconf) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    (ws / "defaults.ini").write_bytes(b"\x00\x01binary")
+    out = run_satconf("--workspace", str(ws), "check", "--no-probe")
+    assert out.returncode == 1 and "binary" in out.stderr and "Traceback" not in out.stderr
+    out = run_satconf("--workspace", str(ws), "check", "--no-probe", "--json")
+    (only,) = json.loads(out.stdout)
+    assert out.returncode == 1 and only["level"] == "error" and "binary" in only["message"]
+
+
 @pytest.mark.parametrize("args", [["--set", "nosuchkey=1"], ["--gpus", "zero"],
                                   ["--set", "batch_size=many"], ["--frobnicate"]])
 def test_usage_errors_exit_2(tmp_path: Path, run_satconf, args: list[str]) -> None:

@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from satconf.cli.common import EXIT_ERRORS, EXIT_OK, add_config_args, config_from_args, print_json
+from satconf.cli.common import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    CliError,
+    add_config_args,
+    config_from_args,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from satconf.checks import Finding
@@ -69,7 +76,15 @@ def render(findings: list[Finding]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    findings = collect(args)
+    try:
+        findings = collect(args)
+    except CliError as exc:
+        if not args.json or exc.code != EXIT_ERRORS:
+            raise
+        # A defaults.ini or profile that cannot be read is one more finding to a script.
+        from satconf.checks import Finding
+
+        findings = [Finding("error", None, exc.message, "fix the file it names")]
     if args.json:
         print_json([f.to_json() for f in findings])
     else:
