@@ -154,3 +154,14 @@ def test_any_ini_round_trips(fmt: str, tmp_path: Path, texts: dict[str, tuple[st
         migrate(src, fmt, Path(tmp) / OUT[fmt])
         migrate(Path(tmp) / OUT[fmt], "ini", Path(tmp) / "back.ini")
         assert_same_ini(read_defaults_ini(src), read_defaults_ini(Path(tmp) / "back.ini"))
+
+
+def test_plain_toml_mapping_is_read_as_values(tmp_path: Path) -> None:
+    path = tmp_path / "plain.toml"
+    path.write_text('# audio format of the demos\nformat = "wav"\nlr = 3e-4\n'
+                    'tags = ["a", "b"]\n', encoding="utf-8")
+    migrate(path, "ini", tmp_path / "plain.ini")
+    entries = read_defaults_ini(tmp_path / "plain.ini").entries
+    assert entries["format"].value == "wav"
+    assert entries["format"].help == "audio format of the demos"
+    assert entries["lr"].value == 3e-4 and entries["tags"].value == ["a", "b"]

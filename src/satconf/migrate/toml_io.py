@@ -133,7 +133,8 @@ def read_toml(path: Path) -> Document:
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
         raise MigrateError(path, int(m.group(1)) if m else None,
                            f"is not valid TOML: {re.sub(r' *[(]at .*[)]', '', msg)}") from None
-    if "format" in data:
+    profile = isinstance(data.get("format"), int) and isinstance(data.get("values"), dict)
+    if profile:
         try:
             values = parse_profile(text.encode("utf-8"), path).values
         except ProfileError as exc:
@@ -141,7 +142,7 @@ def read_toml(path: Path) -> Document:
     else:
         values = data
     meta = yt.read_meta(path, text)
-    helps = _helps(text, _HELP_TABLES if "format" in data else ("",))
+    helps = _helps(text, _HELP_TABLES if profile else ("",))
     helps.update({k: v for k, v in meta.get("help", {}).items() if isinstance(v, str)})
     order = [k for k in meta.get("order", []) if k in values]
     order += [k for k in values if k not in order]
