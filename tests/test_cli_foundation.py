@@ -75,3 +75,17 @@ def test_config_errors_exit_1(run_satconf, tmp_path: Path) -> None:
 def test_missing_workspace_is_a_clear_error(run_satconf, tmp_path: Path) -> None:
     out = run_satconf("launch", "--dry-run", "--workspace", str(tmp_path / "nope"))
     assert out.returncode == 1 and "does not exist" in out.stderr
+
+
+def test_a_profile_launches_in_its_own_workspace(run_satconf, seed_workspace: Path,
+                                                 tmp_path: Path) -> None:
+    saved = run_satconf("profiles", "save", "mine", "--workspace", str(seed_workspace),
+                        "--set", "batch_size=5")
+    assert saved.returncode == 0, saved.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = run_satconf("launch", "--dry-run", "--json", "--profile", "mine", cwd=elsewhere)
+    assert out.returncode == 0, out.stderr
+    plan = json.loads(out.stdout)
+    assert plan["cwd"] == str(seed_workspace.resolve())
+    assert "--batch-size=5" in plan["argv"]

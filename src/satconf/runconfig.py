@@ -43,6 +43,7 @@ class RunConfig:
     python: str = field(default_factory=default_python)
     profile: str | None = None
     options: dict[str, Any] = field(default_factory=dict)  # launch options kept by profiles
+    warnings: list[str] = field(default_factory=list)  # worth telling the user, not errors
 
     def errors(self) -> Errors:
         return validate(self.fields, self.values)[1]
@@ -102,10 +103,18 @@ def apply_sets(fields: FieldSet, values: Values, sets: list[str]) -> Values:
 
 def load_run_config(workspace: Path | str | None = None, *, profile: str | None = None,
                     sets: list[str] | None = None, gpus: str | None = None) -> RunConfig:
-    """Everything a command needs to describe one run; raises UsageError/ConfigError."""
-    from satconf.defaults_ini import IniError
-    from satconf.workspace import WorkspaceError
+    """Everything a command needs to describe one run; raises UsageError/ConfigError.
 
+    With a profile and no workspace given, the profile's own workspace is used
+    when it still exists: a profile belongs to the checkout it was made for.
+    """
+    from satconf.defaults_ini import IniError
+    from satconf.workspace import WorkspaceError, is_workspace
+
+    prof = _load_profile(profile) if profile is not None else None
+    if (workspace is None and prof is not None and prof.workspace
+            and is_workspace(Path(prof.workspace))):
+        workspace = prof.workspace
     try:
         ws = resolve_workspace(workspace)
         ini = read_defaults_ini(ws.defaults_ini)
@@ -113,8 +122,8 @@ def load_run_config(workspace: Path | str | None = None, *, profile: str | None 
         raise ConfigError(str(exc)) from None
     fields = build_fieldset(ini)
     config = RunConfig(workspace=ws, fields=fields, values=fields.defaults())
-    if profile is not None:
-        _apply_profile(config, profile)
+    if prof is not None:
+        _apply_profile(config, prof)
     if sets:
         config.values = apply_sets(fields, config.values, sets)
     if gpus is not None:
@@ -122,17 +131,27 @@ def load_run_config(workspace: Path | str | None = None, *, profile: str | None 
     return config
 
 
-def _apply_profile(config: RunConfig, name: str) -> None:
+def _load_profile(name: str) -> Any:
     from satconf.profiles import ProfileError, ProfileNameError, ProfileStore
 
     try:
-        prof = ProfileStore().load(name)
+        return ProfileStore().load(name)
     except ProfileNameError as exc:
         raise UsageError(str(exc)) from None  # `--profile ../x`: a usage error
     except ProfileError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _apply_profile(config: RunConfig, prof: Any) -> None:
     known = {k: v for k, v in prof.values.items() if k in config.fields}
     config.values.update(known)
+    config.warnings.extend(prof.warnings)
+    for key in prof.values:
+        if key not in config.fields:
+            config.warnings.append(
+                f"profile {prof.name!r}: `{key}` is not in {config.workspace.defaults_ini}; "
+                "kept in the profile, not passed to train.py"
+            )
     config.profile = prof.name
     config.gpus = prof.gpus
     if prof.python:

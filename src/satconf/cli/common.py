@@ -40,7 +40,7 @@ def add_config_args(p: argparse.ArgumentParser, *, sets: bool = True, gpus: bool
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     try:
-        return load_run_config(
+        config = load_run_config(
             getattr(args, "workspace", None), profile=getattr(args, "profile", None),
             sets=getattr(args, "sets", None), gpus=getattr(args, "gpus", None),
         )
@@ -48,6 +48,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         raise CliError(str(exc), EXIT_USAGE) from None
     except ConfigError as exc:
         raise CliError(str(exc), EXIT_ERRORS) from None
+    for message in config.warnings:
+        warn(f"warning: {message}")
+    return config
 
 
 def print_json(obj: Any) -> None:
