@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from satconf.cli import migrate as cli_migrate
-from satconf.defaults_ini import read_defaults_ini
+from satconf.defaults_ini import parse_defaults_ini, read_defaults_ini
 from satconf.migrate import FORMATS
 from test_migrate import EDGE_INI
 
@@ -112,3 +112,14 @@ def test_toml_is_imported_by_satconf_profiles(run_satconf, tmp_path: Path) -> No
     for key, entry in entries.items():
         if entry.registered:
             assert repr(again[key].value) == repr(entry.value), key
+
+
+def test_dash_prints_to_stdout(run_satconf, tmp_path: Path) -> None:
+    res = run_satconf("migrate", str(SEED_INI), "--to", "ini", "-", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    printed = parse_defaults_ini(res.stdout, "stdout")
+    assert {k: repr(e.value) for k, e in printed.entries.items()} == {
+        k: repr(e.value) for k, e in read_defaults_ini(SEED_INI).entries.items()}
+    assert list(tmp_path.iterdir()) == []
+    tree = run_satconf("migrate", str(SEED_INI), "--to", "hydra", "-", cwd=tmp_path)
+    assert tree.returncode == 2 and "folder" in tree.stderr

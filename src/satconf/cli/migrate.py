@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from satconf.cli.common import EXIT_ERRORS, EXIT_USAGE, CliError, print_json, warn
 
@@ -19,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("source", metavar="SOURCE", help="file (or Hydra folder) to convert")
     p.add_argument("--to", required=True, choices=FORMATS, help="the format to write")
     p.add_argument("output", metavar="OUTPUT",
-                   help="file to write (a folder for --to hydra: gets config/training/...)")
+                   help="file to write, `-` for stdout (a folder for --to hydra: gets "
+                        "config/training/...)")
     p.add_argument("--force", action="store_true", help="replace an existing OUTPUT")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run)
@@ -39,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         warn(f"satconf: warning: {note}")
     if args.json:
         print_json(result.to_json())
+    elif result.text is not None:
+        sys.stdout.write(result.text)
     else:
         shown = result.output if args.to == "hydra" else result.written[0]
         print(f"wrote {args.to} {shown} ({len(result.written)} file"

@@ -32,6 +32,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 FORMATS = ("toml", "yaml", "hydra", "ini")
+STDOUT = Path("-")  # OUTPUT `-`: the text is returned (the CLI prints it), nothing is written
 _SECTION = re.compile(r"^\[([^\]]+)\]", re.M)
 _SUFFIXES = {".ini": "ini", ".cfg": "ini", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml"}
 
@@ -56,6 +57,7 @@ class MigrationResult:
     output: Path
     written: list[Path] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    text: str | None = None  # the output itself when OUTPUT is `-` (nothing written)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,7 @@ class MigrationResult:
             "target": self.target, "output": str(self.output),
             "written": [str(p) for p in self.written],
             "notes": [{"key": n.key, "reason": n.reason} for n in self.notes],
+            **({"text": self.text} if self.text is not None else {}),
         }
 
 
@@ -164,6 +167,9 @@ def migrate(source: Path | str, to: str, output: Path | str, *, force: bool = Fa
             raise MigrateError(output, None, f"cannot be written ({exc.strerror})") from None
         result.written = [target / rel for rel in files]
         return result
+    if output == STDOUT:
+        result.text = files[output]
+        return result
     for path, text in files.items():
         try:
             atomic_write_text(path, text)
@@ -179,6 +185,10 @@ def _exists(path: Path) -> OutputExistsError:
 
 
 def _check_output(to: str, output: Path, force: bool) -> None:
+    if output == STDOUT:
+        if to == "hydra":
+            raise UsageProblem(output, None, "a Hydra tree is several files; name a folder")
+        return
     if to == "hydra":
         if output.suffix.lower() in (".yaml", ".yml"):
             raise UsageProblem(output, None, "a Hydra tree is written into a folder; "
