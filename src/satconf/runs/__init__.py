@@ -22,8 +22,9 @@ importers of one name stay light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+TYPE_CHECKING = False  # not `typing`: the supervisor imports this package, and starts fast
+if TYPE_CHECKING:
+    from typing import Any
 
 _EXPORTS = {
     "RunError": "records", "RunRecord": "records", "StopStep": "records",
@@ -46,6 +47,8 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'satconf.runs' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(f"satconf.runs.{module}"), name)
     globals()[name] = value
     return value

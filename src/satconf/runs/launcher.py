@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from satconf.runs.procs import process_start
 from satconf.runs.records import (
     LOG,
     SUPERVISOR_LOG,
@@ -26,7 +27,7 @@ from satconf.runs.records import (
     new_run_id,
     now_iso,
     public_env,
-    read_record,
+    update_record,
     write_record,
 )
 
@@ -93,16 +94,25 @@ def start_plan(plan: LaunchPlan, *, values: dict[str, Any] | None = None,
     )
     write_record(folder, record)
     (folder / LOG).touch()
-    _spawn_supervisor(folder, {**os.environ, **plan.env})
-    return read_record(folder)
+    pid, supervisor = _spawn_supervisor(folder, plan, {**os.environ, **plan.env})
+
+    def started(r: RunRecord) -> None:
+        if r.pid is None:  # the supervisor may have been first
+            r.pid = r.pgid = pid
+            r.pid_start = process_start(pid)
+            r.supervisor_pid = supervisor
+            r.supervisor_start = process_start(supervisor)
+    return update_record(folder, started)
 
 
-def _spawn_supervisor(folder: Path, env: dict[str, str]) -> None:
+def _spawn_supervisor(folder: Path, plan: LaunchPlan, env: dict[str, str]) -> tuple[int, int]:
+    """Start the supervisor; (training pid, supervisor pid) once it runs, else RunError."""
     read_fd, write_fd = os.pipe()
     try:
         with open(folder / SUPERVISOR_LOG, "ab") as slog:
             first = subprocess.Popen(
-                [sys.executable, "-m", "satconf.runs.supervisor", str(folder), str(write_fd)],
+                [sys.executable, "-m", "satconf.runs.supervisor", str(folder), str(write_fd),
+                 plan.cwd, "--", *plan.argv],
                 stdin=subprocess.DEVNULL, stdout=slog, stderr=subprocess.STDOUT, env=env,
                 cwd=folder, pass_fds=(write_fd,), start_new_session=True,
             )
@@ -115,8 +125,9 @@ def _spawn_supervisor(folder: Path, env: dict[str, str]) -> None:
         if write_fd >= 0:
             os.close(write_fd)
     status, _, detail = message.partition(" ")
-    if status == "ok":
-        return
+    pids = detail.split()
+    if status == "ok" and len(pids) == 2 and all(p.isdigit() for p in pids):
+        return int(pids[0]), int(pids[1])
     if status == "error":
         raise RunError(detail)
     log = folder / SUPERVISOR_LOG

@@ -1,27 +1,27 @@
-"""The detached supervisor: `python -m satconf.runs.supervisor RUN_DIR REPORT_FD`.
+"""The detached supervisor: `python -m satconf.runs.supervisor RUN_DIR REPORT_FD CWD -- ARGV...`.
 
 Started by the launcher in a new session, it forks once more so that nothing
 waits on it (the first process exits at once and the launcher reaps it),
-starts the training command from the record (never through a shell) in its
-own session and process group with stdout and stderr going to the run's log,
-reports the pid on REPORT_FD, and waits. When the training process ends it
-writes the exit code and end time into the record, so the record is complete
-even when no satconf is open by then. The environment it was started with is
-the training's (the launcher adds the plan's variables, secrets included,
-which the record never holds).
+starts the training command (never through a shell) in its own session and
+process group with stdout and stderr appended to the run's log, reports the
+pid on REPORT_FD (the launcher records it; so does this process), and waits.
+When the training process ends it writes the exit code and end time into the
+record, so the record is complete even when no satconf is open by then. The
+environment it was started with is the training's (the launcher adds the
+plan's variables, secrets included, which the record never holds).
+
+Start-up speed is the point of the layout: until the training process runs,
+only modules the interpreter has already loaded are used (`os`, `sys`,
+`_signal`); the record is read and written afterwards.
 """
 
 from __future__ import annotations
 
-import contextlib
+import _signal
 import os
-import signal
-import subprocess
 import sys
-from pathlib import Path
 
-from satconf.runs.procs import process_start
-from satconf.runs.records import LOG, RunRecord, now_iso, read_record, update_record
+LOG = "train.log"  # records.LOG, repeated so as not to import it before the start
 
 _reported: set[int] = set()
 
@@ -42,67 +42,120 @@ def _ignore(signum: int, frame: object) -> None:
     and the training must receive SIGINT normally."""
 
 
-def supervise(folder: Path, report_fd: int) -> int:
-    record = read_record(folder)
-    me = os.getpid()
-    with open(folder / LOG, "ab", buffering=0) as log:
+def spawn(argv: list[str], cwd: str, log: str, close_fd: int) -> tuple[int, str | None]:
+    """fork + exec `argv` in a new session; (pid, None), or (errno, what) if it could not run."""
+    err_r, err_w = os.pipe()  # both close-on-exec: EOF on err_r means the exec happened
+    pid = os.fork()
+    if pid == 0:  # the child: only async-signal-safe work until exec
         try:
-            proc = subprocess.Popen(
-                record.argv, cwd=record.cwd or None, env=os.environ.copy(),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            os.close(err_r)
+            os.close(close_fd)
+            os.setsid()
+            out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            os.dup2(out, 1)
+            os.dup2(out, 2)
+            os.close(out)
+            os.close(null)
+            if cwd:
+                os.chdir(cwd)
+            # Python ignores these at start-up; the training must get the defaults.
+            for sig in (_signal.SIGPIPE, _signal.SIGXFSZ):
+                _signal.signal(sig, _signal.SIG_DFL)
+            os.execvpe(argv[0], argv, os.environ)
         except OSError as exc:
-            what = exc.strerror or str(exc)
-            target = exc.filename or (record.argv[0] if record.argv else "?")
-            message = f"cannot start {target}: {what}"
-            code = 127 if isinstance(exc, FileNotFoundError) else 126
-            log.write(f"satconf: {message}\n".encode())
+            what = exc.filename if exc.filename is not None else argv[0]
+            os.write(err_w, f"{exc.errno}:{what}".encode("utf-8", "replace"))
+        finally:
+            os._exit(127)
+    os.close(err_w)
+    data = b""
+    while chunk := os.read(err_r, 4096):
+        data += chunk
+    os.close(err_r)
+    if not data:
+        return pid, None
+    os.waitpid(pid, 0)
+    code, _, what = data.decode("utf-8", "replace").partition(":")
+    return int(code), what
 
-            def failed(r: RunRecord) -> None:
-                r.error = message
-                r.exit_code = code
-                r.ended_at = now_iso()
-                r.supervisor_pid = me
-            update_record(folder, failed)
-            _report(report_fd, f"error {message}")
-            return 1
+
+def supervise(folder: str, report_fd: int, cwd: str, argv: list[str]) -> int:
+    for sig in (_signal.SIGINT, _signal.SIGHUP):
+        _signal.signal(sig, _ignore)
+    pid, failure = spawn(argv, cwd, os.path.join(folder, LOG), report_fd)
+    me = os.getpid()
+    if failure is None:
+        # The launcher records the pid; this process's own imports and writes wait, at a
+        # lower priority, so that they do not slow the training's start on a busy machine.
+        _report(report_fd, f"ok {pid} {me}")
+        os.nice(5)
+
+    from pathlib import Path
+
+    from satconf.runs.procs import process_start
+    from satconf.runs.records import RunRecord, now_iso, update_record
+
+    run = Path(folder)
+    if failure is not None:
+        errno = pid
+        message = f"cannot start {failure}: {os.strerror(errno)}"
+        with open(run / LOG, "a", encoding="utf-8") as log:
+            log.write(f"satconf: {message}\n")
+
+        def failed(r: RunRecord) -> None:
+            r.error = message
+            r.exit_code = 127 if errno == 2 else 126  # the shell's codes
+            r.ended_at = now_iso()
+            r.supervisor_pid = me
+        update_record(run, failed)
+        _report(report_fd, f"error {message}")
+        return 1
 
     def started(r: RunRecord) -> None:
-        r.pid = proc.pid
-        r.pgid = proc.pid  # a new session makes the process its group's leader
-        r.pid_start = process_start(proc.pid)
+        r.pid = pid
+        r.pgid = pid  # a new session makes the process its group's leader
+        r.pid_start = process_start(pid)
         r.supervisor_pid = me
         r.supervisor_start = process_start(me)
-    update_record(folder, started)
-    _report(report_fd, f"ok {proc.pid}")
+    update_record(run, started)
 
-    code = proc.wait()
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except ChildProcessError:
+            status = None
+            break
+    code = os.waitstatus_to_exitcode(status) if status is not None else None
 
     def ended(r: RunRecord) -> None:
         r.exit_code = code
         r.ended_at = now_iso()
-        if code < 0:
+        if code is not None and code < 0:
+            import signal
+
             try:
                 r.exit_signal = signal.Signals(-code).name
             except ValueError:
                 r.exit_signal = f"signal {-code}"
-    update_record(folder, ended)
+    update_record(run, ended)
     return 0
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 3:
-        print("usage: python -m satconf.runs.supervisor RUN_DIR REPORT_FD", file=sys.stderr)
+    if len(argv) < 6 or argv[4] != "--":
+        print("usage: python -m satconf.runs.supervisor RUN_DIR REPORT_FD CWD -- ARGV...",
+              file=sys.stderr)
         return 2
-    folder, report_fd = Path(argv[1]), int(argv[2])
+    folder, report_fd, cwd, command = argv[1], int(argv[2]), argv[3], argv[5:]
     if os.fork():
         os._exit(0)  # the launcher reaps this one; the child is adopted by init
-    for sig in (signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, _ignore)
     try:
-        return supervise(folder, report_fd)
-    except BaseException as exc:  # the record must say something; the details go to the log
+        return supervise(folder, report_fd, cwd, command)
+    except BaseException as exc:  # the launcher must hear something; the details go to the log
+        import contextlib
         import traceback
 
         traceback.print_exc()
