@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from checks_support import GOOD_MODEL, LATENT_MODEL, about, config_for, good_workspace, write_json
 from satconf.checks import run_checks
@@ -130,3 +132,45 @@ def test_pretransform_options_on_a_model_without_one(tmp_path: Path) -> None:
                                      pretransform_ckpt_path="ae.ckpt"))
     assert not about(findings, "remove_pretransform_weight_norm")
     assert not about(findings, "pretransform_ckpt_path", "error")
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    | st.sampled_from(["audio_dir", "pre_encoded", "s3", "diffusion_cond", "autoencoder", ".",
+                       "data", "configs/model.json"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                               max_size=4),
+    max_leaves=12,
+)
+_model_keys = st.sampled_from(["model_type", "sample_rate", "sample_size", "audio_channels",
+                               "model", "training", "pretransform", "demo", "config", "type",
+                               "downsampling_ratio", "latent_dim", "io_channels", "num_demos",
+                               "dataset_type", "datasets", "id", "path", "s3_path",
+                               "custom_metadata_module"])
+_shaped = st.recursive(_json_values, lambda inner: st.dictionaries(_model_keys, inner,
+                                                                   max_size=6), max_leaves=20)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(model=_shaped, dataset=_shaped, junk=st.binary(max_size=64))
+def test_any_json_or_bytes_gives_findings_not_a_crash(tmp_path: Path, model: Any,
+                                                      dataset: Any, junk: bytes) -> None:
+    ws = tmp_path / "ws"
+    if not ws.exists():
+        good_workspace(ws)
+    write_json(ws / "configs" / "model.json", model)
+    write_json(ws / "configs" / "dataset.json", dataset)
+    (ws / "configs" / "junk.json").write_bytes(junk)
+    for findings in (run_checks(config_for(ws)),
+                     run_checks(config_for(ws, val_dataset_config="configs/junk.json"))):
+        assert all(f.level in ("error", "warning", "info") and f.message for f in findings)
+    if not isinstance(model, dict):
+        assert about(run_checks(config_for(ws)), "model_config", "error")
+
+
+def test_values_with_type_errors_are_findings_too(tmp_path: Path) -> None:
+    ws = good_workspace(tmp_path / "ws")
+    findings = run_checks(config_for(ws, batch_size="many", precision="fp8", save_dir=3))
+    fields = {f.field for f in findings if f.level == "error"}
+    assert {"batch_size", "precision", "save_dir"} <= fields

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ PRE_ENCODED_EXTENSIONS = (".npy",)
 METADATA_FUNCTION = "get_custom_metadata"
 # Counting stops here: enough to say "there is data" without walking a huge corpus.
 SCAN_LIMIT = 200_000
+COUNT_REUSE_S = 10
+_counts: dict[tuple[str, tuple[str, ...], int, int], tuple[int, bool]] = {}
 
 
 def check_dataset_configs(ctx: Context) -> list[Finding]:
@@ -84,7 +87,24 @@ def _local_entry(ctx: Context, key: str, where: str, entry: dict[str, Any],
 
 
 def count_files(folder: Path, extensions: tuple[str, ...]) -> tuple[int, bool]:
-    """Files under `folder` with one of `extensions` (any case); True when the scan was cut."""
+    """Files under `folder` with one of `extensions` (any case); True when the scan was cut.
+
+    The form re-runs the checks on every edit: a count is reused for a few seconds
+    while the folder itself is unchanged, so a large corpus is walked once, not per key.
+    """
+    try:
+        stamp = folder.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    key = (str(folder), extensions, stamp, int(time.monotonic() // COUNT_REUSE_S))
+    if key not in _counts:
+        if len(_counts) > 64:
+            _counts.clear()
+        _counts[key] = _count_files(folder, extensions)
+    return _counts[key]
+
+
+def _count_files(folder: Path, extensions: tuple[str, ...]) -> tuple[int, bool]:
     count = seen = 0
     for _root, _dirs, files in os.walk(folder, followlinks=True):
         for name in files:
