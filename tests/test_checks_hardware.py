@@ -95,9 +95,12 @@ def test_num_nodes_needs_a_cluster_launch(ws: Path) -> None:
     config = config_for(ws, num_nodes=2)
     (found,) = about(run_checks(config, environment()), "num_nodes")
     assert found.level == "warning" and "SLURM" in found.hint
-    config.options = {"launcher": "slurm"}
+    config.options = {"cluster": {"engine": "slurm", "partition": "gpu"}}
     (found,) = about(run_checks(config, environment()), "num_nodes")
-    assert found.level == "info"
+    assert found.level == "info" and "slurm" in found.message
+    config.options = {"cluster": {"engine": "local"}}
+    (found,) = about(run_checks(config, environment()), "num_nodes")
+    assert found.level == "warning"
 
 
 def test_broken_environment_is_one_clear_error(ws: Path) -> None:

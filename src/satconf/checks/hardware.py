@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from satconf.checks.context import Context
 from satconf.checks.finding import Finding, error, info, warning
@@ -137,11 +138,18 @@ def _strategy(ctx: Context, env: EnvironmentInfo, gpus: list[SelectedGpu]) -> li
     return out
 
 
+def launch_engine(options: dict[str, Any]) -> str:
+    """The profile's engine (`options["cluster"]["engine"]`, as satconf.cluster keeps it)."""
+    cluster = options.get("cluster")
+    engine = cluster.get("engine") if isinstance(cluster, dict) else options.get("launcher")
+    return str(engine or "local").lower()
+
+
 def _nodes(ctx: Context) -> list[Finding]:
     nodes = ctx.value("num_nodes")
     if not isinstance(nodes, int) or nodes <= 1:
         return []
-    launcher = str(ctx.config.options.get("launcher", "")).lower()
+    launcher = launch_engine(ctx.config.options)
     if launcher in CLUSTER_LAUNCHERS:
         return [info("num_nodes", f"num_nodes = {nodes}: launched through {launcher}")]
     return [warning("num_nodes", f"num_nodes = {nodes} on a local launch: train.py would "
