@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header
 
@@ -254,7 +254,9 @@ class SatconfApp(ChecksAndLaunch, App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The form's keys act on the form only: not under a dialog or in the run view.
-        return not (action in FORM_ACTIONS and len(self.screen_stack) > 1)
+        if action not in FORM_ACTIONS:
+            return True
+        return not (isinstance(self.screen, ModalScreen) or self.screen.id == "run-screen")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
