@@ -165,3 +165,31 @@ def test_plain_toml_mapping_is_read_as_values(tmp_path: Path) -> None:
     assert entries["format"].value == "wav"
     assert entries["format"].help == "audio format of the demos"
     assert entries["lr"].value == 3e-4 and entries["tags"].value == ["a", "b"]
+
+
+# Fragments of YAML, TOML and INI, glued at random: whatever comes out, it is a
+# clean MigrateError or a migration, never a traceback.
+_FRAGMENTS = st.lists(st.sampled_from([
+    "a: 1", "b: [1, 2", "- x", "defaults: [_self_, {strategy: auto}]", "defaults: 3",
+    "c: {d: e}", "k: !!binary aGk=", "e: !!set {a, b}", "? [1]\n: 2", "f: &x [*x]",
+    "g: 2001-01-01", '# satconf:ini {"kinds": {"a": "literal"}}', '# satconf:ini {"kinds": 3}',
+    "# satconf:ini []", "h: .nan", "i: 1e999", "[DEFAULTS]", "x = 1", "format = 1", "[values]",
+    'name = "n"', "values = 3", "[none]", 'values = ["a"]', "[literal_values]", 'a = "(1,"',
+    "\t", "%", "y = %(x)s", "x = (1, [2, {3: None}])",
+]), max_size=8).map("\n".join)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_FRAGMENTS, st.sampled_from([".yaml", ".toml", ".ini", ".txt"]),
+       st.sampled_from(["ini", "yaml", "toml", "hydra"]))
+def test_odd_sources_fail_cleanly(tmp_path: Path, text: str, suffix: str, to: str) -> None:
+    with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
+        src = Path(tmp) / f"src{suffix}"
+        src.write_text(text, encoding="utf-8")
+        out = Path(tmp) / ("tree" if to == "hydra" else f"out.{to}")
+        try:
+            migrate(src, to, out)
+        except MigrateError as exc:
+            assert str(exc).startswith(str(src)) or str(exc).startswith(str(out))
+            assert not out.exists()

@@ -135,7 +135,7 @@ def _other_sections(text: str) -> list[str]:
     return [n for n in dict.fromkeys(names) if n != SECTION]
 
 
-def render(doc: Document, to: str, output: Path, source: str) -> dict[Path, str]:
+def render(doc: Document, to: str, output: Path, source: Path) -> dict[Path, str]:
     """The files of the target (relative to the Hydra folder for `hydra`, else {output: text})."""
     if to == "hydra":
         return hydra.tree_files(doc, source)
@@ -156,7 +156,7 @@ def migrate(source: Path | str, to: str, output: Path | str, *, force: bool = Fa
                                          f"{', '.join(FORMATS)})")
     _check_output(to, output, force)
     fmt, doc = read_source(source)
-    files = render(doc, to, output, source.name.replace("\n", " "))
+    files = render(doc, to, output, source)
     result = MigrationResult(source, fmt, to, output, notes=doc.notes)
     if to == "hydra":
         try:

@@ -58,7 +58,7 @@ GROUPS = (
 )
 
 
-def tree_files(doc: Document, source: str) -> dict[Path, str]:
+def tree_files(doc: Document, source: Path) -> dict[Path, str]:
     """Relative path -> text of every file of the tree."""
     doc = yt.prepare(doc)
     for key in RESERVED:
@@ -98,7 +98,7 @@ def tree_files(doc: Document, source: str) -> dict[Path, str]:
     meta: dict[str, Any] = {"order": doc.keys()}
     if kinds:
         meta["kinds"] = kinds
-    head = [yt.HEADER.format(source=source), *yt.meta_line(meta), "", "defaults:"]
+    head = [yt.header(source), *yt.meta_line(meta), "", "defaults:"]
     head += [f"  - {item}" for item in defaults] + [""]
     rest = [e for e in doc.entries if e.key not in grouped]
     files[Path(BASE)] = "\n".join(head + yt.body_lines(rest))

@@ -64,7 +64,7 @@ def _raise_literals(doc: Document) -> Document:
     return out
 
 
-def render_toml(doc: Document, output: Path, source: str) -> str:
+def render_toml(doc: Document, output: Path, source: Path) -> str:
     doc = _raise_literals(doc)
     for e in doc.entries:
         if e.kind == Kind.PATH.value:
@@ -76,7 +76,7 @@ def render_toml(doc: Document, output: Path, source: str) -> str:
             doc.note(e.key, f"TOML cannot hold {type(e.value).__name__} {e.value!r}; "
                             "written in [literal_values] as Python literal text")
     prof = Profile(name=profile_name(output), values={e.key: e.value for e in doc.entries},
-                   description=f"Migrated by satconf from {source}")
+                   description=f"Migrated by satconf from {source.name}")
     try:
         text = render_profile(prof).decode("utf-8")
     except ProfileError as exc:
@@ -90,7 +90,7 @@ def render_toml(doc: Document, output: Path, source: str) -> str:
     rest = {k: h for k, h in helps.items() if k not in placed}
     if rest:
         meta["help"] = rest
-    head = yt.HEADER.format(source=source)
+    head = yt.header(source)
     return "\n".join([head, *yt.meta_line(meta), text])
 
 
@@ -133,7 +133,9 @@ def read_toml(path: Path) -> Document:
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
         raise MigrateError(path, int(m.group(1)) if m else None,
                            f"is not valid TOML: {re.sub(r' *[(]at .*[)]', '', msg)}") from None
-    profile = isinstance(data.get("format"), int) and isinstance(data.get("values"), dict)
+    # A fork may have keys named `format` or `name`; a profile also has one of its tables.
+    profile = isinstance(data.get("format"), int) and any(
+        isinstance(data.get(t), dict) for t in (*_HELP_TABLES, "none"))
     if profile:
         try:
             values = parse_profile(text.encode("utf-8"), path).values

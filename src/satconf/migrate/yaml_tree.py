@@ -31,7 +31,9 @@ from satconf.migrate.model import (
 )
 
 META_PREFIX = "# satconf:ini "
-HEADER = "# Written by `satconf migrate` from {source}."
+def header(source: Path) -> str:
+    name = source.name.replace("\n", " ").replace("\r", " ")
+    return f"# Written by `satconf migrate` from {name}."
 
 
 class _Dumper(yaml.SafeDumper):
@@ -134,10 +136,10 @@ def prepare(doc: Document) -> Document:
     return lower_values(doc, unsupported, "YAML")
 
 
-def render_yaml(doc: Document, source: str) -> str:
+def render_yaml(doc: Document, source: Path) -> str:
     doc = prepare(doc)
     kinds = meta_kinds(doc)
-    head = [HEADER.format(source=source), *meta_line({"kinds": kinds} if kinds else {}), ""]
+    head = [header(source), *meta_line({"kinds": kinds} if kinds else {}), ""]
     body = body_lines(doc.entries) if doc.entries else ["{}", ""]  # an empty INI stays a mapping
     return "\n".join(head + body)
 
@@ -186,10 +188,25 @@ def load_mapping(path: Path, text: str) -> tuple[dict[Any, Any], dict[Any, int]]
             seen.add(knode.value)
             key = yaml.load(yaml.serialize(knode), Loader=Loader)
             lines[key] = line
-    for key in data:
+    for key, value in data.items():
         if not isinstance(key, str):
             raise MigrateError(path, lines.get(key), f"key {key!r} is not text")
+        if _loops(value, set()):
+            raise MigrateError(path, lines.get(key), f"`{key}` contains itself (an alias loop)")
     return data, lines
+
+
+def _loops(value: Any, open_ids: set[int]) -> bool:
+    """Whether a value holds itself (`a: &x [*x]`), which no INI literal can."""
+    if not isinstance(value, (list, dict, set, tuple)):
+        return False
+    if id(value) in open_ids:
+        return True
+    open_ids.add(id(value))
+    items = list(value.items()) if isinstance(value, dict) else list(value)
+    found = any(_loops(v, open_ids) for v in items)
+    open_ids.discard(id(value))
+    return found
 
 
 def read_meta(path: Path, text: str) -> dict[str, Any]:
