@@ -130,3 +130,12 @@ def test_launch_dry_run_prints_plan_then_findings(tmp_path: Path, run_satconf) -
                         "--set", "model_config=configs/dataset.json")
     assert json.loads(clean.stdout)["argv"]
 
+
+
+def test_fresh_demo_workspace_has_no_errors(tmp_path: Path, run_satconf) -> None:
+    made = run_satconf("demo", "init", str(tmp_path / "demo"))
+    assert made.returncode == 0, made.stderr
+    out = run_satconf("--workspace", str(tmp_path / "demo"), "check", "--no-probe", "--json")
+    assert out.returncode == 0, out.stdout
+    data = json.loads(out.stdout)
+    assert any("demo trainer makes" in d["message"] for d in data)

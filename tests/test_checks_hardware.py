@@ -118,3 +118,11 @@ def test_missing_torch_lightning_prefigure(ws: Path) -> None:
     assert any("torch is not installed" in m for m in messages)
     assert any("Lightning is not installed" in m for m in messages)
     assert any("prefigure is not installed" in m for m in messages)
+
+
+def test_prefigure_only_needed_when_train_py_uses_it(ws: Path) -> None:
+    env = environment(packages={"wandb": True})
+    assert any("prefigure" in f.message for f in about(run_checks(config_for(ws), env), None))
+    (ws / "train.py").write_text("import argparse\nargs = parse()\nprint(args.name)\n")
+    assert not any("prefigure" in f.message for f in about(run_checks(config_for(ws), env), None,
+                                                           "error"))

@@ -56,7 +56,7 @@ def run_checks(config: RunConfig, env: EnvironmentInfo | None = None, *,
     out += check_ini_traps(ctx)
     out += check_unread_keys(ctx)
     if env is not None:
-        out += environment_findings(env)
+        out += environment_findings(env, needs_prefigure="prefigure" in ctx.train_py_text())
         if env.ok:
             out += check_hardware(ctx, env)
     return sort_findings(out)

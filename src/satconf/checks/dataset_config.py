@@ -19,6 +19,7 @@ PRE_ENCODED_EXTENSIONS = (".npy",)
 METADATA_FUNCTION = "get_custom_metadata"
 # Counting stops here: enough to say "there is data" without walking a huge corpus.
 SCAN_LIMIT = 200_000
+DEMO_MARKER = ".satconf-demo"  # written by satconf.workspace.copy_demo
 COUNT_REUSE_S = 10
 _counts: dict[tuple[str, tuple[str, ...], int, int], tuple[int, bool]] = {}
 
@@ -67,7 +68,10 @@ def _local_entry(ctx: Context, key: str, where: str, entry: dict[str, Any],
         out.append(error(key, f"{where} has no \"path\"", "the folder holding the files"))
     else:
         path = ctx.resolve(text)
-        if not path.is_dir():
+        if not path.exists() and dtype == "audio_dir" and _is_demo(ctx):
+            out.append(info(key, f"{where}.path {path} does not exist yet: the demo trainer "
+                            "makes its synthetic tones there on first run"))
+        elif not path.is_dir():
             what = "is a file" if path.exists() else "does not exist"
             out.append(error(key, f"{where}.path {path} {what}; train.py would only print "
                              "\"Found 0 files\" and fail later", "point it at the data folder"))
@@ -84,6 +88,12 @@ def _local_entry(ctx: Context, key: str, where: str, entry: dict[str, Any],
     if module is not None:
         out += _metadata_module(ctx, key, where, module)
     return out
+
+
+def _is_demo(ctx: Context) -> bool:
+    """satconf's own demo workspace, whose train.py writes its dataset on first use."""
+    ws = ctx.config.workspace
+    return ws.is_demo or (ws.root / DEMO_MARKER).is_file()
 
 
 def count_files(folder: Path, extensions: tuple[str, ...]) -> tuple[int, bool]:

@@ -23,7 +23,7 @@ class SelectedGpu:
     capability: tuple[int, int] | None
 
 
-def environment_findings(env: EnvironmentInfo) -> list[Finding]:
+def environment_findings(env: EnvironmentInfo, *, needs_prefigure: bool = True) -> list[Finding]:
     if env.error:
         return [error(None, env.error, "set the training python (profile or workspace) to an "
                       "interpreter with torch and Lightning; satconf check --refresh probes "
@@ -36,7 +36,7 @@ def environment_findings(env: EnvironmentInfo) -> list[Finding]:
         out.append(error(None, f"Lightning is not installed in the training python "
                          f"{env.python}", "pip install lightning (train.py imports "
                          "pytorch_lightning)"))
-    if not env.has("prefigure"):
+    if needs_prefigure and not env.has("prefigure"):
         out.append(error(None, f"prefigure is not installed in the training python "
                          f"{env.python}; train.py imports it first",
                          "pip install prefigure==0.0.9"))

@@ -30,6 +30,6 @@ def check_unread_keys(ctx: Context) -> list[Finding]:
                      "setting here would change what it does",
                      "is this the right train.py (a placeholder, or one with its own parser)?")]
     return [info(spec.key, f"train.py never reads args.{spec.key}: setting it changes nothing",
-                 "leave it as is; it only matters to forks that read it")
+                 "")
             for spec in ctx.config.fields
             if spec.key not in keys and spec.ini is not None and spec.ini.registered]
