@@ -271,8 +271,13 @@ def main(argv: list[str] | None = None) -> int:
         state = torch.load(args.pretrained_ckpt_path, map_location="cpu", weights_only=False)
         missing = model.load_state_dict(state.get("state_dict", state), strict=False)
         say(f"loaded pretrained weights from {args.pretrained_ckpt_path} ({missing})")
-    if args.val_every > 0:
-        say("val_every is set, but the demo has no validation; ignored")
+    if args.val_every > 0 or args.val_dataset_config:
+        say("val_every/val_dataset_config are set, but the demo has no validation; ignored")
+    if args.pretransform_ckpt_path or args.remove_pretransform_weight_norm:
+        say("the demo model has no pretransform: pretransform_ckpt_path and "
+            "remove_pretransform_weight_norm are ignored")
+    if args.logger in ("wandb", "comet"):
+        say(f"logger {args.logger}: the demo has no account to log to; it prints to this log")
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=args.batch_size, shuffle=True, drop_last=True,
         num_workers=args.num_workers, persistent_workers=args.num_workers > 0,
