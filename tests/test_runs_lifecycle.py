@@ -258,3 +258,32 @@ def test_unknown_run_is_a_clear_error(run_satconf) -> None:
     out = run_satconf("runs", "show", "nope")
     assert out.returncode == 1 and "no run 'nope'" in out.stderr
     assert run_satconf("runs", "list").stdout.startswith("no runs yet")
+
+
+FORKING_TRAIN = """\
+import subprocess, sys, time
+# A worker in the same process group, as DDP or DataLoader workers are.
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_stop_ends_what_a_lost_run_left_in_its_group(tmp_path: Path, run_satconf) -> None:
+    from satconf.runconfig import load_run_config
+    from satconf.runs import start_run
+    from satconf.runs.procs import group_members
+
+    record = start_run(load_run_config(workspace(tmp_path, FORKING_TRAIN)))
+    wait_for(log_has(record.id, "ready"), "the training to start")
+    assert record.supervisor_pid is not None and record.pid is not None
+    os.kill(record.supervisor_pid, signal.SIGKILL)
+    os.kill(record.pid, signal.SIGKILL)  # the leader only: its worker stays
+    wait_for(lambda: run_status(load_run(record.id)) == "lost", "the run to be lost")
+    assert len(group_members(record.pgid)) == 1
+    out = run_satconf("runs", "stop", record.id, "--grace", "5")
+    assert out.returncode == 0, out.stderr
+    assert group_members(record.pgid) == []
+    final = load_run(record.id)
+    assert [s.signal for s in final.stop_steps] == ["SIGINT"]
+    assert run_status(final) == "stopped"

@@ -176,21 +176,19 @@ def run_stop(args: argparse.Namespace) -> int:
 
     record = _load(args.run_id)
     before = run_status(record)
-    if before != RUNNING and before != "queued":
-        if args.json:
-            print_json(record_json(record))
-        else:
-            print(f"run {record.id} is not running ({before})")
-        return 0
-    if not args.json:
+    if before in (RUNNING, "queued") and not args.json:
         print(f"stopping run {record.id} (SIGINT, then SIGTERM after {args.grace:g} s)",
               flush=True)
+    steps = len(record.stop_steps)
     try:
         record = stop_run(record.id, grace=(max(args.grace, 0.1), 10.0))
     except RunError as exc:
         raise CliError(str(exc), EXIT_ERRORS) from None
     if args.json:
         print_json(record_json(record))
+        return 0
+    if len(record.stop_steps) == steps:
+        print(f"run {record.id} is not running ({run_status(record)})")
         return 0
     for step in record.stop_steps:
         print(f"  {step.signal} at {_local_time(step.at)}: {step.result}")

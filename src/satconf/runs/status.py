@@ -40,6 +40,8 @@ STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, STOPPED, LOST)
 DEFAULT_GRACE: tuple[float, float] = (30.0, 10.0)
 STARTING_WINDOW_S = 60.0  # a record with no pid yet this young is a run still starting
 
+LOCAL_ENGINES = ("local", "torchrun")  # run under satconf's own supervisor on this machine
+
 StatusFn = Callable[[RunRecord], str]
 StopFn = Callable[[Path, RunRecord, tuple[float, float]], RunRecord]
 
@@ -104,7 +106,9 @@ def local_is_going(record: RunRecord) -> bool:
 def local_status(record: RunRecord) -> str:
     if record.exit_code is not None or record.ended_at:
         return _ended_status(record)
-    if local_is_going(record):
+    # The leader and the supervisor decide; scanning for the rest of the process group
+    # is left to `stop`, so that listing many old runs stays quick.
+    if record.pid is not None and process_alive(record.pid, record.pid_start):
         return RUNNING
     if record.supervisor_pid is not None and process_alive(record.supervisor_pid,
                                                            record.supervisor_start):
@@ -185,7 +189,10 @@ def stop_run(run_id: str, grace: tuple[float, float] = DEFAULT_GRACE,
     from satconf.runs.records import load_run
 
     record = load_run(run_id, base)
-    if run_status(record) != RUNNING:
+    status = run_status(record)
+    # A lost local run may have left processes in its group (e.g. DDP workers): stop those.
+    stragglers = status == LOST and record.engine in LOCAL_ENGINES and local_is_going(record)
+    if status not in (RUNNING, QUEUED) and not stragglers:
         return record
     return engine_for(record).stop(run_dir(record.id, base), record, grace)
 
@@ -201,5 +208,5 @@ def request_interrupt(run_id: str, base: Path | None = None) -> RunRecord:
     return update_record(run_dir(record.id, base), lambda r: r.stop_steps.append(step))
 
 
-register_engine("local", local_status, local_stop)
-register_engine("torchrun", local_status, local_stop)
+for _name in LOCAL_ENGINES:
+    register_engine(_name, local_status, local_stop)
