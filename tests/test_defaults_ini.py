@@ -154,3 +154,12 @@ def test_rendered_ini_reads_back_to_the_same_values(tmp_path: Path) -> None:
     got = {k: e.value for k, e in ini.entries.items()}
     assert got == {**values, "recover": "false"}
     assert ini.entries["name"].help == "the run second line"
+
+
+def test_percent_in_literals_and_odd_line_breaks(tmp_path: Path) -> None:
+    values = {"tags": ["a%b", "c"], "note": "x\x85y"}
+    ini = parse_defaults_ini(render_defaults_ini(values, {"note": "odd\u2028help"}))
+    assert {k: e.value for k, e in ini.entries.items()} == values
+    text = "[DEFAULTS]\n# a \x85 comment\nfirst = 1\nsecond = 2\n"
+    ini = parse_defaults_ini(text)
+    assert (ini.entries["first"].line, ini.entries["second"].line) == (3, 4)

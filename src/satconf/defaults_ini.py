@@ -162,7 +162,9 @@ def parse_defaults_ini(text: str, path: Path | str = "defaults.ini") -> Defaults
     if not parser.has_section(SECTION):
         raise IniError(path, None, f"has no [{SECTION}] section (prefigure reads only that one)")
 
-    lines = text.splitlines()
+    # Split on "\n" only, as configparser does: splitlines() would also split on
+    # characters such as \x85 inside a value and shift every later line number.
+    lines = text.split("\n")
     where = _key_lines(lines)
     entries: dict[str, IniEntry] = {}
     stop_key: str | None = None
@@ -233,7 +235,7 @@ def format_value(value: Any, kind: Kind | None = None) -> str:
         return _quote(value)
     if isinstance(value, float) and value in (float("inf"), float("-inf")):
         return "1e999" if value > 0 else "-1e999"  # literal_eval has no `inf`
-    return repr(value)
+    return repr(value).replace("%", "%%")  # lists and dicts may hold text with `%`
 
 
 def _quote(text: str) -> str:
