@@ -126,3 +126,26 @@ def test_stop_cancels_the_job(slurm_cluster: None, run_satconf, tmp_path: Path) 
     squeue = subprocess.run(["squeue", "-h", "-j", data["job_id"]], capture_output=True,
                             text=True)
     assert squeue.stdout.strip() == ""
+
+
+def test_sbatch_refusal_is_reported_and_kept(slurm_cluster: None, run_satconf,
+                                             tmp_path: Path) -> None:
+    """The test cluster has no GPUs: sbatch refuses a GPU job, and satconf says why."""
+    ws = copy_demo(tmp_path / "demo")
+    proc = run_satconf("launch", "--workspace", str(ws), "--engine", "slurm",
+                       "--gpus-per-node", "1")
+    assert proc.returncode == 1
+    assert "sbatch refused the job" in proc.stderr and "Traceback" not in proc.stderr
+    data = _show(run_satconf, "last")
+    assert data["status"] == "failed" and data["job_id"] is None
+    assert "sbatch refused the job" in data["error"]
+
+
+def test_a_job_slurm_does_not_know_is_lost(slurm_cluster: None, run_satconf) -> None:
+    from satconf.runs.records import RunRecord, now_iso, run_dir, write_record
+
+    record = RunRecord(id="20260101-000000-0000", engine="slurm", job_id="987654321",
+                       started_at=now_iso())
+    run_dir(record.id).mkdir(parents=True)
+    write_record(run_dir(record.id), record)
+    assert _show(run_satconf, record.id)["status"] == "lost"

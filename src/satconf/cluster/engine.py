@@ -10,6 +10,7 @@ Importing this module registers the engine with `satconf.runs`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from satconf.runs.status import (
     STATUSES,
     STOPPED,
     SUCCEEDED,
+    UNKNOWN,
     register_engine,
 )
 
@@ -150,39 +152,44 @@ def _exit_file_code(folder: Path) -> int | None:
 
 
 def slurm_status(record: RunRecord) -> str:
-    """queued/running from SLURM; once the job ends, its result (kept in the record)."""
+    """queued/running from SLURM; once the job ends, its result (kept in the record).
+
+    The exit status the batch script wrote is read first: a finished job needs
+    no question to SLURM, and stays known after SLURM forgets it."""
     if record.ended_at or record.exit_code is not None:
         return _ended(record)
     if not record.job_id:
         return FAILED if record.error else LOST
     folder = run_dir(record.id)
-    state = slurm.job_state(record.job_id)
-    if state.status in (slurm.QUEUED, slurm.RUNNING):
-        return QUEUED if state.status == slurm.QUEUED else RUNNING
     code = _exit_file_code(folder)
-    if state.status is None and code is None:
-        return STOPPED if record.stop_requested else LOST
-    if code is None:
+    if code is not None:
+        state = slurm.JobState(record.job_id, "", None, code, "exit file")
+    else:
+        state = slurm.job_state(record.job_id)
+        if state.status in (slurm.QUEUED, slurm.RUNNING):
+            return QUEUED if state.status == slurm.QUEUED else RUNNING
+        if state.status is None:
+            if not state.source:
+                return UNKNOWN  # SLURM cannot be asked from this machine right now
+            return STOPPED if record.stop_requested else LOST
         code = state.exit_code if state.exit_code is not None else (
             0 if state.status == slurm.SUCCEEDED else 1)
-    if state.status == slurm.STOPPED and code == 0:
-        code = 1  # cancelled before srun returned: not a success
+        if state.status != slurm.SUCCEEDED and code == 0:
+            code = 1  # cancelled or failed before srun returned: not a success
 
     def finish(r: RunRecord) -> None:
         r.exit_code = code
         r.ended_at = r.ended_at or now_iso()
-        r.extra["slurm_state"] = state.slurm_state or None
+        if state.slurm_state:
+            r.extra["slurm_state"] = state.slurm_state
         if state.status == slurm.STOPPED and not r.stop_steps:
             r.stop_steps.append(StopStep(signal="scancel", at=now_iso(),
                                          result="cancelled outside satconf"))
+
     finish(record)  # the caller's copy too, for whoever shows it next
-    try:
-        record = update_record(folder, finish)
-    except (OSError, RunError):
-        pass  # a read-only runs folder: report, keep nothing
-    else:
-        return _ended(record)
-    return STOPPED if state.status == slurm.STOPPED else (SUCCEEDED if code == 0 else FAILED)
+    with contextlib.suppress(OSError, RunError):  # a read-only runs folder: keep nothing
+        update_record(folder, finish)
+    return _ended(record)
 
 
 def slurm_stop(folder: Path, record: RunRecord, grace: tuple[float, float]) -> RunRecord:

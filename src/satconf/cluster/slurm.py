@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +95,10 @@ def batch_script(plan: LaunchPlan, opts: ClusterOptions, *, nodes: int, job_name
     out = ["#!/bin/bash", "# Written by satconf: submit with `sbatch <this file>`."]
     out += [f"#SBATCH {line}" for line in directives(opts, nodes=nodes, job_name=job_name,
                                                      output=output)]
-    out += ["", f"cd {shlex.quote(plan.cwd)} || exit 1"]
+    out.append("")
+    if exit_file is not None:
+        out.append(f"rm -f {shlex.quote(exit_file)}  # a requeued job starts afresh")
+    out.append(f"cd {shlex.quote(plan.cwd)} || exit 1")
     out += [f"export {k}={shlex.quote(v)}" for k, v in plan.env.items()
             if k not in _SLURM_OWNED_ENV]
     out.append("srun " + shlex.join(plan.argv))
@@ -103,15 +107,16 @@ def batch_script(plan: LaunchPlan, opts: ClusterOptions, *, nodes: int, job_name
     return "\n".join(out) + "\n"
 
 
-def _run(argv: list[str], *, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(argv: list[str], *, cwd: str | None = None,
+         timeout: float = _TIMEOUT) -> subprocess.CompletedProcess[str]:
     if shutil.which(argv[0]) is None:
         raise SlurmError(f"{argv[0]} is not installed or not on PATH" if argv[0] != "sbatch"
                          else SBATCH_HINT)
     try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=_TIMEOUT, cwd=cwd,
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd,
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise SlurmError(f"{argv[0]} did not answer within {_TIMEOUT:.0f} s") from None
+        raise SlurmError(f"{argv[0]} did not answer within {timeout:.0f} s") from None
     except OSError as exc:
         raise SlurmError(f"{argv[0]} could not run: {exc}") from None
 
@@ -146,8 +151,31 @@ def _exit_code(text: str) -> int | None:
     return int(code) if code.isdigit() else None
 
 
+class _Unreachable(Exception):
+    """The controller does not answer: every other query would wait as long."""
+
+
+_QUERY_TIMEOUT = 12.0
+_UNREACHABLE_FOR_S = 60.0  # after a failed contact, status queries answer at once
+_unreachable_until = 0.0
+
+
+def _query(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    global _unreachable_until
+    try:
+        proc = _run(argv, timeout=_QUERY_TIMEOUT)
+    except SlurmError as exc:
+        if "did not answer" in str(exc):
+            _unreachable_until = time.monotonic() + _UNREACHABLE_FOR_S
+        raise _Unreachable(str(exc)) from None
+    if proc.returncode != 0 and "Unable to contact" in proc.stderr:
+        _unreachable_until = time.monotonic() + _UNREACHABLE_FOR_S
+        raise _Unreachable(proc.stderr.strip())
+    return proc
+
+
 def _from_squeue(job_id: str) -> JobState | None:
-    proc = _run(["squeue", "-h", "-j", job_id, "-o", "%T"])
+    proc = _query(["squeue", "-h", "-j", job_id, "-o", "%T"])
     state = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not state:
         return None
@@ -158,7 +186,10 @@ def _from_squeue(job_id: str) -> JobState | None:
 def _from_sacct(job_id: str) -> JobState | None:
     if shutil.which("sacct") is None:
         return None
-    proc = _run(["sacct", "-n", "-X", "-P", "-j", job_id, "-o", "State,ExitCode"])
+    try:
+        proc = _query(["sacct", "-n", "-X", "-P", "-j", job_id, "-o", "State,ExitCode"])
+    except _Unreachable:
+        return None  # no accounting database is usual; scontrol may still know
     rows = [r for r in proc.stdout.strip().splitlines() if "|" in r]
     if proc.returncode != 0 or not rows:
         return None
@@ -170,7 +201,7 @@ def _from_sacct(job_id: str) -> JobState | None:
 def _from_scontrol(job_id: str) -> JobState | None:
     if shutil.which("scontrol") is None:
         return None
-    proc = _run(["scontrol", "-o", "show", "job", job_id])
+    proc = _query(["scontrol", "-o", "show", "job", job_id])
     found = dict(re.findall(r"(JobState|ExitCode)=(\S+)", proc.stdout))
     if proc.returncode != 0 or "JobState" not in found:
         return None
@@ -181,12 +212,18 @@ def _from_scontrol(job_id: str) -> JobState | None:
 
 def job_state(job_id: str) -> JobState:
     """What SLURM knows of the job: squeue while queued or running, then sacct, then
-    scontrol (which keeps finished jobs for MinJobAge). status None: SLURM forgot it."""
-    for probe in (_from_squeue, _from_sacct, _from_scontrol):
-        try:
+    scontrol (which keeps finished jobs for MinJobAge).
+
+    status None with source "slurm": SLURM answered and no longer knows the job;
+    status None with source "": SLURM cannot be asked from here (not installed, or
+    the controller does not answer), so nothing is known."""
+    if time.monotonic() < _unreachable_until or shutil.which("squeue") is None:
+        return JobState(str(job_id), "", None, None, "")
+    try:
+        for probe in (_from_squeue, _from_sacct, _from_scontrol):
             found = probe(str(job_id))
-        except SlurmError:
-            found = None
-        if found is not None:
-            return found
-    return JobState(str(job_id), "", None, None, "")
+            if found is not None:
+                return found
+    except _Unreachable:
+        return JobState(str(job_id), "", None, None, "")
+    return JobState(str(job_id), "", None, None, "slurm")
