@@ -50,7 +50,9 @@ class FindingsPanel(Static):
         self.border_subtitle = ""
         self.set_class(self.error_count > 0, "-errors")
         errors, warnings = self.error_count, self.warning_count
-        title = Text.assemble(("Checks", "bold"), f"  {errors} error(s), {warnings} warning(s)")
+        notes = len(self.findings) - errors - warnings
+        title = Text.assemble(("Checks", "bold"),
+                              f"  {errors} error(s), {warnings} warning(s), {notes} note(s)")
         lines = [title]
         if note:
             lines.append(Text(note, style="dim"))

@@ -1,0 +1,142 @@
+"""Screenshots of the real app for the README: `python scripts/screenshots.py [--out DIR]`.
+
+Drives the app the CLI runs (same factory) through Pilot at 100x32 on a copy
+of the embedded demo workspace, with GPUs presented through the fake seam
+(`SATCONF_FAKE_GPUS`), and writes SVGs:
+
+- form-error.svg   the form with a live error under a field, checks and preview
+- gpu-picker.svg   the GPU picker with two GPUs ticked
+- run-view.svg     the run view following a real run of the demo trainer
+
+The profiles panel's screenshot comes from its own script section, when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (100, 32)
+WS = Path("/tmp/satconf-screens/stable-audio-tools")
+GPUS = [
+    {"index": 0, "name": "NVIDIA A100-SXM4-80GB", "memory_used": 30512, "memory_total": 81920,
+     "utilization": 97, "capability": "8.0"},
+    {"index": 1, "name": "NVIDIA A100-SXM4-80GB", "memory_used": 3, "memory_total": 81920,
+     "utilization": 0, "capability": "8.0"},
+    {"index": 2, "name": "NVIDIA A100-SXM4-80GB", "memory_used": 3, "memory_total": 81920,
+     "utilization": 0, "capability": "8.0"},
+    {"index": 3, "name": "NVIDIA GeForce RTX 3090", "memory_used": 250, "memory_total": 24576,
+     "utilization": 2, "capability": [8, 6]},
+]
+
+
+async def idle(pilot) -> None:
+    from textual.widgets import Input
+
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    for widget in pilot.app.query(Input):
+        widget.cursor_blink = False
+
+
+async def wait_for_checks(app, pilot, seconds: float = 120) -> None:
+    for _ in range(int(seconds / 0.1)):
+        await pilot.pause(0.1)
+        if app.checks_generation == app.form.generation:
+            return
+
+
+async def retype(app, pilot, key: str, text: str) -> None:
+    app.form.focus_field(key)
+    await pilot.pause()
+    widget = app.form.editor(key)
+    await pilot.press("end", *["backspace"] * len(widget.value), *text)
+    await pilot.pause()
+
+
+async def form_and_picker(out: Path) -> None:
+    from satconf.tui.app import make_app
+
+    app = make_app(WS)
+    async with app.run_test(size=SIZE) as pilot:
+        await idle(pilot)
+        await wait_for_checks(app, pilot)
+        await retype(app, pilot, "batch_size", "0")
+        await wait_for_checks(app, pilot)
+        await idle(pilot)
+        app.form.scroll_home(animate=False)
+        await pilot.pause()
+        app.save_screenshot("form-error.svg", str(out))
+        await pilot.press("backspace", "8")
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        await pilot.press("down", "space", "down", "space")
+        await pilot.pause()
+        app.save_screenshot("gpu-picker.svg", str(out))
+
+
+async def run_view(out: Path) -> None:
+    from satconf.tui.app import make_app
+    from satconf.tui.dialogs import ConfirmScreen
+    from satconf.tui.run_view import RunScreen
+
+    app = make_app(WS)
+    async with app.run_test(size=SIZE) as pilot:
+        await idle(pilot)
+        await wait_for_checks(app, pilot)
+        await pilot.press("f5")
+        for _ in range(1200):  # a real Lightning run: importing torch alone takes seconds
+            await pilot.pause(0.1)
+            if isinstance(app.screen, ConfirmScreen):
+                await pilot.press("y")
+            screen = app.screen
+            if isinstance(screen, RunScreen) and (screen.status != "running"
+                                                  or screen.lines_seen >= 24):
+                break
+        await idle(pilot)
+        app.save_screenshot("run-view.svg", str(out))
+        if isinstance(app.screen, RunScreen) and app.screen.status == "running":
+            from satconf.runs import stop_run
+
+            stop_run(app.screen.record.id, grace=(10, 5))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    opts = ap.parse_args()
+    out = opts.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="satconf-screens-"))
+    gpus = home / "gpus.json"
+    gpus.write_text(json.dumps(GPUS), encoding="utf-8")
+    os.environ.update({"SATCONF_HOME": str(home), "SATCONF_FAKE_GPUS": str(gpus),
+                       "WANDB_MODE": "disabled"})
+    from satconf.workspace import copy_demo
+
+    shutil.rmtree(WS, ignore_errors=True)
+    WS.parent.mkdir(parents=True, exist_ok=True)
+    copy_demo(WS)
+    ini = WS / "defaults.ini"  # a short run for the run view
+    ini.write_text(ini.read_text(encoding="utf-8").replace("max_steps = -1", "max_steps = 200"),
+                   encoding="utf-8")
+    try:
+        asyncio.run(form_and_picker(out))
+        asyncio.run(run_view(out))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    for name in ("form-error.svg", "gpu-picker.svg", "run-view.svg"):
+        print(out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
