@@ -60,9 +60,13 @@ def spawn(argv: list[str], cwd: str, log: str, close_fd: int) -> tuple[int, str 
             os.close(null)
             if cwd:
                 os.chdir(cwd)
-            # Python ignores these at start-up; the training must get the defaults.
-            for sig in (_signal.SIGPIPE, _signal.SIGXFSZ):
+            # Python ignores SIGPIPE and SIGXFSZ at start-up, and a launch from `nohup` or a
+            # background job may ignore or block the rest: the training gets the defaults,
+            # so that a stop's SIGINT and SIGTERM reach it.
+            for sig in (_signal.SIGPIPE, _signal.SIGXFSZ, _signal.SIGINT, _signal.SIGTERM,
+                        _signal.SIGHUP, _signal.SIGQUIT):
                 _signal.signal(sig, _signal.SIG_DFL)
+            _signal.pthread_sigmask(_signal.SIG_SETMASK, [])
             os.execvpe(argv[0], argv, os.environ)
         except OSError as exc:
             what = exc.filename if exc.filename is not None else argv[0]
