@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 
 from satconf.checks.finding import Finding
-from satconf.cluster.checks import cluster_findings
+from satconf.cluster.checks import cluster_findings, profile_cluster_findings
 from satconf.cluster.options import (
     ClusterOptions,
     ClusterOptionsError,
     from_profile_options,
+    option_errors,
     option_fields,
     parse_options,
+    store_options,
     with_overrides,
 )
 from satconf.runconfig import load_run_config
@@ -147,3 +149,28 @@ def test_torchrun_rank_and_gpu_selection(seed_workspace: Path) -> None:
 def test_local_engine_adds_no_findings(seed_workspace: Path) -> None:
     config = load_run_config(seed_workspace)
     assert cluster_findings(config, ClusterOptions()) == []
+
+
+def test_option_errors_by_key_for_a_form() -> None:
+    assert option_errors({"engine": "slurm", "gpus_per_node": 2}) == {}
+    errors = option_errors({"time_limit": "soon", "master_port": 0, "colour": "red"})
+    assert set(errors) == {"time_limit", "master_port", "colour"}
+    assert errors["colour"] == ["no such cluster option"]
+
+
+def test_store_options_keeps_other_launch_options() -> None:
+    options = {"launcher": "x", "cluster": {"engine": "torchrun"}}
+    out = store_options(options, ClusterOptions(engine="slurm", partition="gpu"))
+    assert out == {"launcher": "x", "cluster": {"engine": "slurm", "partition": "gpu"}}
+    assert store_options(out, ClusterOptions()) == {"launcher": "x"}
+
+
+def test_profile_cluster_findings_report_bad_tables(seed_workspace: Path) -> None:
+    config = load_run_config(seed_workspace)
+    config.options = {"cluster": {"engine": "slurm", "time_limit": "soon"}}
+    found = profile_cluster_findings(config, submitting=False)
+    assert [(f.level, f.field) for f in found] == [("error", "cluster.time_limit")]
+    config.options = {"cluster": {"engine": "slurm", "gpus_per_node": 2,
+                                  "tasks_per_node": 1}}
+    found = profile_cluster_findings(config, submitting=False)
+    assert [(f.level, f.field) for f in found] == [("error", "cluster.tasks_per_node")]

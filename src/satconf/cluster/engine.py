@@ -135,6 +135,19 @@ def start_torchrun(config: RunConfig, opts: ClusterOptions,
                       base=base)
 
 
+def launch_run(config: RunConfig, opts: ClusterOptions, *,
+               base: Path | None = None) -> RunRecord:
+    """Start `config` on the engine `opts` names (what the form's launch key calls);
+    raises RunError. Check `cluster_findings` first: errors there mean a refused run."""
+    if opts.engine == "slurm":
+        return submit_run(config, opts, base=base)
+    if opts.engine == "torchrun":
+        return start_torchrun(config, opts, base=base)
+    from satconf.runs.launcher import start_run
+
+    return start_run(config, base=base)
+
+
 def _ended(record: RunRecord) -> str:
     if record.stop_requested and record.exit_code != 0:
         return STOPPED

@@ -183,6 +183,31 @@ def from_profile_options(options: dict[str, Any] | None) -> ClusterOptions:
     return parse_options(table)
 
 
+def option_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Problems with a form's (or profile's) cluster values, by option key; {} when fine."""
+    try:
+        ClusterOptions.model_validate(dict(data))
+    except ValidationError as exc:
+        out: dict[str, list[str]] = {}
+        for err in exc.errors():
+            key = str(err["loc"][0]) if err["loc"] else OPTIONS_KEY
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "no such cluster option"
+            out.setdefault(key, []).append(msg)
+        return out
+    return {}
+
+
+def store_options(options: dict[str, Any] | None, opts: ClusterOptions) -> dict[str, Any]:
+    """A profile's options with its cluster table replaced by `opts` (dropped if default)."""
+    out = {k: v for k, v in (options or {}).items() if k != OPTIONS_KEY}
+    table = opts.to_options()
+    if table:
+        out[OPTIONS_KEY] = table
+    return out
+
+
 def with_overrides(base: ClusterOptions, **changes: Any) -> ClusterOptions:
     """`base` with the non-None `changes` applied and checked; raises ClusterOptionsError."""
     data = base.model_dump()
