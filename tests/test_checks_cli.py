@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checks_support import good_workspace, write_json
+from checks_support import TRAIN_PY, good_workspace, write_json
 from satconf.environment import probe
 
 
@@ -80,6 +80,8 @@ def test_with_cached_probe_and_fake_gpus(tmp_path: Path, run_satconf, probed: Pa
                                          satconf_home: Path) -> None:
     _seed_cache(probed, satconf_home)
     ws = good_workspace(tmp_path / "ws")
+    # Lightning's "auto" accelerator, as the demo uses: the CPU build of torch here is fine.
+    (ws / "train.py").write_text(TRAIN_PY.replace('accelerator="gpu"', 'accelerator="auto"'))
     gpus = write_json(tmp_path / "gpus.json", [
         {"name": "Tesla V100", "memory_total": 32768, "capability": [7, 0]},
         {"name": "NVIDIA A100", "memory_total": 81920, "capability": [8, 0]}])

@@ -75,8 +75,12 @@ def test_capability_from_nvml_seam_when_probe_has_no_cuda(ws: Path, tmp_path: Pa
     fake.write_text(json.dumps([{"name": "Tesla V100", "memory_total": 32768,
                                  "capability": [7, 0]}]))
     monkeypatch.setenv(FAKE_ENV, str(fake))
-    (found,) = about(run_checks(config_for(ws, precision="bf16"), environment(())), "precision")
+    findings = run_checks(config_for(ws, precision="bf16"), environment(()))
+    (found,) = about(findings, "precision")
     assert "Tesla V100 (7.0)" in found.message
+    # torch without CUDA cannot use the card NVML sees: a CPU build.
+    (cpu,) = about(findings, "gpus", "error")
+    assert "CPU build" in cpu.message
 
 
 def test_selected_gpu_that_does_not_exist(ws: Path) -> None:
@@ -126,3 +130,8 @@ def test_prefigure_only_needed_when_train_py_uses_it(ws: Path) -> None:
     (ws / "train.py").write_text("import argparse\nargs = parse()\nprint(args.name)\n")
     assert not any("prefigure" in f.message for f in about(run_checks(config_for(ws), env), None,
                                                            "error"))
+
+
+def test_no_gpu_selected_on_a_gpu_machine(ws: Path) -> None:
+    (found,) = about(run_checks(config_for(ws, []), environment(((9, 0),))), "gpus")
+    assert "no GPU is selected" in found.message

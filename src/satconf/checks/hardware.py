@@ -13,6 +13,7 @@ from satconf.environment import EnvironmentInfo
 BF16 = (8, 0)
 TRANSFORMER_ENGINE = (8, 9)
 CLUSTER_LAUNCHERS = ("slurm", "torchrun")
+CAPABILITY_PRECISIONS = ("bf16", "transformer-engine")
 _GPU_ACCELERATOR = re.compile(r"""accelerator\s*=\s*["']gpu["']""")
 
 
@@ -50,11 +51,17 @@ def environment_findings(env: EnvironmentInfo, *, needs_prefigure: bool = True) 
     return out
 
 
-def selected_gpus(ctx: Context, env: EnvironmentInfo) -> tuple[list[SelectedGpu], list[Finding]]:
-    """The GPUs train.py would see: the probe's, else NVML's (or the fake file's)."""
+def selected_gpus(ctx: Context, env: EnvironmentInfo, *,
+                  nvml: bool = True) -> tuple[list[SelectedGpu], list[Finding]]:
+    """The selected GPUs: the probe's when its torch sees CUDA, else NVML's (or the fake file's).
+
+    NVML is asked only with `nvml`: its GPUs serve only for their compute capability,
+    since a torch without CUDA cannot use them anyway.
+    """
+    known: list[SelectedGpu] = []
     if env.cuda_available and env.gpus:
         known = [SelectedGpu(g.index, g.name, g.capability) for g in env.gpus]
-    else:
+    elif nvml:
         from satconf.gpus import list_gpus
 
         known = [SelectedGpu(g.index, g.name, g.capability) for g in list_gpus().gpus]
@@ -77,23 +84,29 @@ def _too_old(gpus: list[SelectedGpu], need: tuple[int, int]) -> list[str]:
 
 
 def check_hardware(ctx: Context, env: EnvironmentInfo) -> list[Finding]:
-    gpus, out = selected_gpus(ctx, env)
-    wants_gpu = bool(_GPU_ACCELERATOR.search(ctx.train_py_text()))
-    if not gpus and wants_gpu:
-        why = "no GPU is selected" if ctx.config.gpus == [] else "no CUDA GPU is available"
-        out.append(error("gpus", f"{why}, but train.py asks Lightning for accelerator='gpu'",
-                         "run on a machine with an NVIDIA GPU and a CUDA build of torch"))
+    precision = str(ctx.value("precision") or "")
+    gpus, out = selected_gpus(ctx, env, nvml=precision.startswith(CAPABILITY_PRECISIONS))
+    usable = gpus if env.cuda_available else []  # what torch, and so Lightning, can use
+    if not usable and _GPU_ACCELERATOR.search(ctx.train_py_text()):
+        if not env.cuda_available:
+            seen = f"; NVML lists {len(gpus)} GPU(s), so torch is a CPU build" if gpus else ""
+            out.append(error("gpus", f"torch {env.torch or ''} in the training python sees no "
+                             f"CUDA GPU{seen}, but train.py asks Lightning for "
+                             "accelerator='gpu'", "run where there is an NVIDIA GPU, with a "
+                             "CUDA build of torch"))
+        else:
+            out.append(error("gpus", "no GPU is selected, but train.py asks Lightning for "
+                             "accelerator='gpu'", "select at least one GPU"))
     out += _precision(ctx, env, gpus)
-    out += _strategy(ctx, env, gpus)
+    out += _strategy(ctx, env, usable)
     out += _nodes(ctx)
     return out
 
 
 def _precision(ctx: Context, env: EnvironmentInfo, gpus: list[SelectedGpu]) -> list[Finding]:
-    value = ctx.value("precision")
-    if value is None:
+    precision = str(ctx.value("precision") or "")
+    if not precision:
         return []
-    precision = str(value)
     out: list[Finding] = []
     if env.precisions and precision not in env.precisions:
         out.append(error("precision", f"Lightning in the training python does not accept "
