@@ -155,8 +155,9 @@ def test_follow_log_from_a_thread(tmp_path: Path) -> None:
 
 def test_follow_log_until_drains_the_rest(tmp_path: Path) -> None:
     log = tmp_path / "train.log"
-    log.write_text("a\nb\nno newline at the end")
-    assert list(follow_log(log, until=lambda: True)) == ["a", "b", "no newline at the end"]
+    log.write_bytes(b"a\n 10%|#  \r 50%|#####  \r\nno newline at the end")
+    assert list(follow_log(log, until=lambda: True)) == ["a", " 50%|#####  ",
+                                                         "no newline at the end"]
 
 
 def test_tail_lines(tmp_path: Path) -> None:

@@ -11,7 +11,12 @@ TAIL_BYTES = 256 * 1024
 
 
 def _decode(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace").rstrip("\r")
+    """One line as a terminal shows it: a progress bar's `\r` redraws leave the last one."""
+    text = raw.decode("utf-8", "replace")
+    if "\r" in text:
+        parts = [p for p in text.split("\r") if p]
+        text = parts[-1] if parts else ""
+    return text
 
 
 def tail_lines(path: Path, n: int = 20) -> list[str]:
