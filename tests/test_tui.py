@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from satconf.tui.app import SatconfApp, make_app
 from satconf.tui.form import FieldInput
@@ -280,3 +281,67 @@ async def test_works_at_80x24_without_colour(ws: Path, monkeypatch: pytest.Monke
         assert app.preview.region.bottom <= 23  # above the footer
         await retype(pilot, app, "batch_size", "0")
         assert "greater than or equal to 1" in error_text(app, "batch_size")
+
+
+@sync
+async def test_outside_a_checkout_the_demo_opens_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no train.py / defaults.ini here
+    app = make_app(None, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.config.workspace.is_demo
+        assert "embedded demo workspace" in app.sub_title
+        assert any("embedded demo" in n.message for n in app._notifications)
+        assert app.focused is app.form.editor("name")
+
+
+@sync
+async def test_palette_commands_and_copy(ws: Path) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Launch", "Save profile", "Open profile", "Copy command"} <= titles
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert app.clipboard == app.preview.command
+        assert app.clipboard.startswith("cd ") and "train.py" in app.clipboard
+
+
+@sync
+async def test_path_picker_fills_the_field(ws: Path) -> None:
+    from satconf.tui.path_picker import PathPicker
+
+    (ws / "configs").mkdir()
+    (ws / "configs" / "other.json").write_text("{}")
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        key = next(s.key for s in app.config.fields if s.widget.value == "file")
+        app.form.focus_field(key)
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, PathPicker)
+        app.screen.query_one("#picker-path", Input).value = "configs/other.json"
+        await pilot.click("#picker-use")
+        await pilot.pause()
+        assert app.config.values[key] == "configs/other.json"
+        assert f"{app.config.fields[key].flag}=configs/other.json" in app.preview.command
+
+
+def test_select_choices_follow_the_environment(ws: Path) -> None:
+    from satconf.environment import EnvironmentInfo
+    from satconf.runconfig import load_run_config
+    from satconf.tui.checking import lightning_choices
+
+    config = load_run_config(ws)
+    env = EnvironmentInfo(python="python3", strategies=("ddp", "fsdp", "my_strategy"),
+                          precisions=("32-true", "bf16-mixed"))
+    choices = lightning_choices(config, env)
+    strategy = [s.key for s in config.fields if "ddp" in s.choices]
+    precision = [s.key for s in config.fields if "bf16-mixed" in s.choices]
+    assert choices[strategy[0]] == ("auto", "ddp", "fsdp", "my_strategy")
+    assert choices[precision[0]] == ("32-true", "bf16-mixed")
+    assert lightning_choices(config, EnvironmentInfo(python="python3")) == {}
