@@ -18,7 +18,10 @@ log() { echo "slurm-up: $*" >&2; }
 
 node_state() { sinfo -h -n "$HOST" -o '%t' 2>/dev/null | head -n1 | tr -d '*~#!%$@^-' || true; }
 
-if command -v sinfo >/dev/null 2>&1 && [ "$(node_state)" = "idle" ]; then
+# sinfo waits ~18 s when no controller runs; ask it only when one does.
+controller_running() { cat /proc/[0-9]*/comm 2>/dev/null | grep -qx slurmctld; }
+
+if command -v sinfo >/dev/null 2>&1 && controller_running && [ "$(node_state)" = "idle" ]; then
     log "already up ($HOST idle)"
     exit 0
 fi
