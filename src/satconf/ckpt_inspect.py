@@ -17,7 +17,6 @@ import json
 import re
 import struct
 import sys
-import zipfile
 from collections import Counter
 from typing import Any
 
@@ -76,6 +75,7 @@ def _torch(path: str) -> dict[str, Any]:
 def _pickle_strings(path: str) -> dict[str, Any]:
     """Strings in the pickle of a zip-format torch file, found without unpickling."""
     import pickletools
+    import zipfile
 
     with zipfile.ZipFile(path) as zf:
         member = next(n for n in zf.namelist() if n.endswith("data.pkl"))
@@ -103,6 +103,8 @@ def inspect(path: str) -> dict[str, Any]:
         except ImportError:
             return {"error": "torch is not installed in the training python"}
         except Exception as exc:
+            import zipfile
+
             if zipfile.is_zipfile(path):
                 try:
                     return _pickle_strings(path)

@@ -19,7 +19,6 @@ import netrc
 import os
 import shutil
 import signal
-import subprocess
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -138,6 +137,8 @@ def run_captured(argv: list[str], timeout: float) -> tuple[int, str, str]:
     `subprocess.run(timeout=...)` kills only the child and then waits for its
     pipes, which a grandchild can hold open for ever: a new session avoids that.
     """
+    import subprocess  # only when a probe runs: the cached path starts nothing
+
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, errors="replace", env=env,

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from satconf import ckpt_inspect
 from satconf.atomic import atomic_write_text
 from satconf.checks.context import Context
 from satconf.checks.finding import Finding, error, info, sort_findings, warning
@@ -24,7 +23,7 @@ from satconf.runconfig import RunConfig
 from satconf.workspace import cache_dir
 
 CKPT_KEYS = ("ckpt_path", "pretrained_ckpt_path", "pretransform_ckpt_path")
-SCRIPT = Path(ckpt_inspect.__file__)
+SCRIPT = Path(__file__).resolve().parent.parent / "ckpt_inspect.py"
 DEFAULT_TIMEOUT = 120.0
 WRAPPER_PREFIXES = ("diffusion", "autoencoder")
 PRETRANSFORM_PREFIXES = ("encoder", "decoder")
@@ -92,6 +91,8 @@ def _summaries(python: str, paths: list[Path], timeout: float,
             todo.append(path)
     if not todo:
         return found, None
+    from satconf import ckpt_inspect
+
     try:
         code, stdout, stderr = run_captured([python, str(SCRIPT), *map(str, todo)], timeout)
     except ProbeTimeout:
