@@ -7,8 +7,7 @@ of the embedded demo workspace, with GPUs presented through the fake seam
 - form-error.svg   the form with a live error under a field, checks and preview
 - gpu-picker.svg   the GPU picker with two GPUs ticked
 - run-view.svg     the run view following a real run of the demo trainer
-
-The profiles panel's screenshot comes from its own script section, when present.
+- profiles.svg     the profiles panel: profiles, an unreadable file, a diff against the form
 """
 
 from __future__ import annotations
@@ -109,6 +108,34 @@ async def run_view(out: Path) -> None:
             stop_run(app.screen.record.id, grace=(10, 5))
 
 
+async def profiles_panel(out: Path) -> None:
+    from datetime import datetime
+
+    from satconf.profiles import Profile, ProfileStore
+    from satconf.tui.app import make_app
+
+    store = ProfileStore()
+    stamp = datetime(2026, 3, 14, 9, 30).astimezone()
+    for name, values, description in (
+        ("drums fine-tune", {"batch_size": 8, "precision": "bf16-mixed", "seed": 7},
+         "from the public checkpoint, drum loops"),
+        ("ablation no-ema", {"batch_size": 8, "seed": 1}, "seed 1, EMA off"),
+        ("speech 48k", {"batch_size": 16, "num_workers": 12}, ""),
+    ):
+        store.save(Profile(name=name, values=values, description=description, gpus=[0, 1],
+                           created=stamp, updated=stamp), touch=False)
+    (store.root / "hand-edited.toml").write_text("name = 'x'\nvalues = [\n", encoding="utf-8")
+    app = make_app(WS, "drums fine-tune")
+    async with app.run_test(size=SIZE) as pilot:
+        await idle(pilot)
+        await retype(app, pilot, "batch_size", "12")
+        await pilot.press("f2")
+        await idle(pilot)
+        await pilot.press("up")
+        await idle(pilot)
+        app.save_screenshot("profiles.svg", str(out))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, default=ROOT / "screenshots")
@@ -131,9 +158,10 @@ def main() -> int:
     try:
         asyncio.run(form_and_picker(out))
         asyncio.run(run_view(out))
+        asyncio.run(profiles_panel(out))
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    for name in ("form-error.svg", "gpu-picker.svg", "run-view.svg"):
+    for name in ("form-error.svg", "gpu-picker.svg", "run-view.svg", "profiles.svg"):
         print(out / name)
     return 0
 

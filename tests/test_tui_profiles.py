@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from satconf.profiles import Profile, ProfileStore
 from satconf.tui.app import SatconfApp, make_app
 from satconf.tui.dialogs import ConfirmScreen, NamePrompt, UnsavedChangesScreen
+from satconf.tui.profile_flow import describe_diff, read_rows
 from satconf.tui.profiles_screen import ProfilesScreen
 
 SIZE = (100, 34)
@@ -436,3 +437,18 @@ async def test_quit_guard_save_asks_for_a_name_first(seed_workspace: Path) -> No
         await pilot.pause()
     assert not app.is_running
     assert ProfileStore().load("kept").values["batch_size"] == 7
+
+
+def test_diff_text_covers_gpus_workspace_and_foreign_keys(seed_workspace: Path) -> None:
+    ProfileStore().save(Profile(name="elsewhere", values={"batch_size": 2, "fork_only": 3},
+                                gpus=[1], workspace="/other/checkout"))
+    (row,) = read_rows(ProfileStore())
+    defaults = {"batch_size": 4, "seed": 42}
+    text = describe_diff(row, {"batch_size": 4, "seed": 42}, defaults, None,
+                         str(seed_workspace))
+    assert "made for another workspace: /other/checkout" in text
+    assert "GPUs: 1 → all visible" in text
+    assert "1 key(s) differ" in text and "batch_size: 2 → 4" in text
+    assert "fork_only = 3" in text  # kept in the file, ignored by this INI
+    same = describe_diff(row, {"batch_size": 2, "seed": 42}, defaults, [1], "/other/checkout")
+    assert "Same values as the form." in same and "GPUs" not in same

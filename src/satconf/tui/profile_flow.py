@@ -52,6 +52,8 @@ class ProfileRow:
     updated: datetime | None = None
     error: str | None = None
     values: dict[str, Any] | None = None
+    gpus: list[int] | None = None
+    workspace: str | None = None
 
     @property
     def updated_text(self) -> str:
@@ -64,14 +66,16 @@ def read_rows(store: ProfileStore) -> list[ProfileRow]:
     """Every profile in the store by name; unreadable files are listed with their error."""
     profiles, errors = store.list()
     rows = [ProfileRow(name=p.name, description=p.description or "", updated=p.updated,
-                       values=dict(p.values)) for p in profiles]
+                       values=dict(p.values), gpus=p.gpus, workspace=p.workspace)
+            for p in profiles]
     for err in errors:
         name = err.path.stem if err.path is not None and err.path.suffix else str(err.path)
         rows.append(ProfileRow(name=name, error=str(err)))
     return sorted(rows, key=lambda r: r.name.casefold())
 
 
-def describe_diff(row: ProfileRow, form: dict[str, Any], defaults: dict[str, Any]) -> str:
+def describe_diff(row: ProfileRow, form: dict[str, Any], defaults: dict[str, Any],
+                  gpus: list[int] | None = None, workspace: str | None = None) -> str:
     """The highlighted profile against the form, one line per differing key.
 
     The profile side is what opening it would put in the form: its values
@@ -88,6 +92,10 @@ def describe_diff(row: ProfileRow, form: dict[str, Any], defaults: dict[str, Any
     changes = diff_values(opened, form)
     foreign = sorted(k for k in values if k not in defaults)
     lines = [*head, ""]
+    if row.workspace and workspace and row.workspace != workspace:
+        lines += [f"made for another workspace: {row.workspace}", ""]
+    if row.gpus != gpus:
+        lines.append(f"GPUs: {_gpus(row.gpus)} → {_gpus(gpus)}")
     if changes:
         lines.append(f"{len(changes)} key(s) differ (profile → form):")
         lines.extend(f"  {key}: {_shown(ours)} → {_shown(theirs)}" for key, ours, theirs in changes)
@@ -97,6 +105,12 @@ def describe_diff(row: ProfileRow, form: dict[str, Any], defaults: dict[str, Any
         lines += ["", "Not in this workspace's defaults.ini (ignored when opened):",
                   *(f"  {key} = {values[key]!r}" for key in foreign)]
     return "\n".join(lines)
+
+
+def _gpus(gpus: list[int] | None) -> str:
+    if gpus is None:
+        return "all visible"
+    return ",".join(map(str, gpus)) if gpus else "none (CPU)"
 
 
 def _shown(value: Any) -> str:
@@ -123,6 +137,12 @@ class ProfileFlow:
 
     def form_defaults(self) -> dict[str, Any]:
         return self.host.config.fields.defaults()
+
+    def describe(self, row: ProfileRow) -> str:
+        """`row` against the form as it is now (values, GPUs, workspace)."""
+        values, gpus = self.host.current_profile_values()
+        return describe_diff(row, dict(values), self.form_defaults(), gpus,
+                             str(self.host.config.workspace.root))
 
     # -- naming ------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 from textual.worker import get_current_worker
 
-from satconf.tui.profile_flow import ProfileFlow, ProfileRow, describe_diff, read_rows
+from satconf.tui.profile_flow import ProfileFlow, ProfileRow, read_rows
 
 
 class ProfileTable(DataTable[str]):
@@ -127,7 +127,7 @@ class ProfilesScreen(Screen[None]):
             pane.update(f"{row.name}\n\nThis profile cannot be read:\n{row.error}\n\n"
                         "Fix or delete the file; the other profiles are not affected.")
             return
-        pane.update(describe_diff(row, self.flow.form_values(), self.flow.form_defaults()))
+        pane.update(self.flow.describe(row))
 
     # -- actions -----------------------------------------------------------
 
