@@ -149,7 +149,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_logs(args: argparse.Namespace) -> int:
-    from satconf.runs import RUNNING, follow_log, load_run, log_path, run_status, tail_lines
+    from satconf.runs import RUNNING, follow_chunks, load_run, log_path, run_status, tail_lines
 
     record = _load(args.run_id)
     path = log_path(record.id)
@@ -163,9 +163,11 @@ def run_logs(args: argparse.Namespace) -> int:
         return 0
     sys.stdout.flush()
     try:
-        for line in follow_log(path, from_start=args.tail is None,
-                               until=lambda: run_status(load_run(record.id)) != RUNNING):
-            print(line, flush=True)
+        # Raw pieces, not lines: a progress bar's `\r` redraws show as they happen.
+        for chunk in follow_chunks(path, from_start=args.tail is None,
+                                   until=lambda: run_status(load_run(record.id)) != RUNNING):
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
     except KeyboardInterrupt:
         return 0  # only the following stops; the run goes on
     return 0
@@ -269,7 +271,7 @@ def follow_foreground(run_id: str, ctrl_c: _CtrlC, *, json_result: bool = False)
     `json_result` the log goes to stderr and a JSON result to stdout."""
     from satconf.runs import (
         RUNNING,
-        follow_log,
+        follow_chunks,
         load_run,
         log_path,
         request_interrupt,
@@ -288,9 +290,10 @@ def follow_foreground(run_id: str, ctrl_c: _CtrlC, *, json_result: bool = False)
                 stop_run(run_id, grace=(0.0, 10.0))
         return run_status(load_run(run_id)) != RUNNING
 
-    out = sys.stderr if json_result else sys.stdout
-    for line in follow_log(log_path(run_id), until=ended, until_every=0.2):
-        print(line, file=out, flush=True)
+    out = (sys.stderr if json_result else sys.stdout).buffer
+    for chunk in follow_chunks(log_path(run_id), until=ended, until_every=0.2):
+        out.write(chunk)
+        out.flush()
     record = load_run(run_id)
     status = run_status(record)
     if json_result:

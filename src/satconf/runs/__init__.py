@@ -10,7 +10,8 @@ The public API (used by the CLI, the TUI and the cluster helpers):
     stop_run(run_id, grace=(30, 10)) -> RunRecord
     request_interrupt(run_id) -> RunRecord    one recorded SIGINT (Ctrl-C)
     log_path(run_id) -> Path
-    follow_log(path, stop_event=None, *, until=None) -> Iterator[str]
+    follow_log(path, stop_event=None, *, until=None) -> Iterator[str]     lines
+    follow_chunks(path, stop_event=None, *, until=None) -> Iterator[bytes]  raw pieces
     tail_lines(path, n=20) -> list[str]
     find_recover_checkpoint(values, cwd) -> Path | None
     apply_recover(config) -> (RunConfig, str | None)
@@ -35,7 +36,7 @@ _EXPORTS = {
     "register_engine": "status", "STATUSES": "status", "RUNNING": "status",
     "SUCCEEDED": "status", "FAILED": "status", "STOPPED": "status", "LOST": "status",
     "DEFAULT_GRACE": "status",
-    "follow_log": "logs", "tail_lines": "logs",
+    "follow_log": "logs", "follow_chunks": "logs", "tail_lines": "logs",
     "find_recover_checkpoint": "recover", "apply_recover": "recover",
     "wants_recover": "recover",
 }

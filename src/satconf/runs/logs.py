@@ -37,19 +37,19 @@ def tail_lines(path: Path, n: int = 20) -> list[str]:
     return [_decode(line) for line in lines[-n:]] if n > 0 else []
 
 
-def follow_log(path: Path, stop_event: threading.Event | None = None, *,
-               from_start: bool = True, until: Callable[[], bool] | None = None,
-               poll: float = 0.1, until_every: float = 0.5) -> Iterator[str]:
-    """Yield the log's lines (without newline) as they are written.
+def follow_chunks(path: Path, stop_event: threading.Event | None = None, *,
+                  from_start: bool = True, until: Callable[[], bool] | None = None,
+                  poll: float = 0.1, until_every: float = 0.5) -> Iterator[bytes]:
+    """Yield the log's bytes as they are written, in whatever pieces they come.
 
     Ends when `stop_event` is set (a thread's way to end it), or when `until()`
-    turns true (e.g. the run ended) after the last lines have been read. A file
-    that does not exist yet is waited for; a file cut short is read from its
-    start again.
+    turns true (e.g. the run ended) after the rest has been read. `until` is
+    called on a clock, also while data pours in, so it may act too (the
+    foreground launch handles Ctrl-C there). A file that does not exist yet is
+    waited for; a file cut short is read from its start again.
     """
     f = None
     pos = 0
-    pending = b""
     checked = 0.0
     try:
         while True:
@@ -67,30 +67,21 @@ def follow_log(path: Path, stop_event: threading.Event | None = None, *,
                     if path.stat().st_size < pos:
                         f.seek(0)
                         pos = 0
-                        pending = b""
                 except FileNotFoundError:
                     pass
                 chunk = f.read()
                 pos += len(chunk)
             if chunk:
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    yield _decode(line)
+                yield chunk
             if stop_event is not None and stop_event.is_set():
                 return
             now = time.monotonic()
-            # Checked on a clock, not only when the log is quiet: `until` may also act
-            # (the foreground launch handles Ctrl-C there) while lines pour in.
             if until is not None and now - checked >= until_every:
                 checked = now
                 if until():
-                    rest = (f.read() if f is not None else b"")
-                    lines = (pending + rest).split(b"\n")
-                    for line in lines[:-1]:
-                        yield _decode(line)
-                    if lines[-1]:
-                        yield _decode(lines[-1])
+                    rest = f.read() if f is not None else b""
+                    if rest:
+                        yield rest
                     return
             if chunk:
                 continue
@@ -101,3 +92,21 @@ def follow_log(path: Path, stop_event: threading.Event | None = None, *,
     finally:
         if f is not None:
             f.close()
+
+
+def follow_log(path: Path, stop_event: threading.Event | None = None, *,
+               from_start: bool = True, until: Callable[[], bool] | None = None,
+               poll: float = 0.1, until_every: float = 0.5) -> Iterator[str]:
+    """Yield the log's lines (without newline) as they are written; see `follow_chunks`.
+
+    A last line without a newline is yielded when following ends by `until`.
+    """
+    pending = b""
+    for chunk in follow_chunks(path, stop_event, from_start=from_start, until=until,
+                               poll=poll, until_every=until_every):
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            yield _decode(line)
+    if pending and not (stop_event is not None and stop_event.is_set()):
+        yield _decode(pending)
