@@ -57,7 +57,7 @@ def add_cluster_args(p: argparse.ArgumentParser) -> None:
 
 def cluster_options(args: argparse.Namespace, config: RunConfig) -> ClusterOptions:
     """The profile's options with the command line's laid over; applies --nodes."""
-    from satconf.cluster.options import from_profile_options, with_overrides
+    from satconf.cluster.options import from_profile_options, store_options, with_overrides
 
     try:
         base = from_profile_options(config.options)
@@ -67,6 +67,8 @@ def cluster_options(args: argparse.Namespace, config: RunConfig) -> ClusterOptio
         opts = with_overrides(base, **changes)
     except ClusterOptionsError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
+    # Later checks read the effective engine from the config, as from a profile.
+    config.options = store_options(config.options, opts)
     nodes = getattr(args, "nodes", None)
     if nodes is not None:
         try:
