@@ -150,6 +150,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_logs(args: argparse.Namespace) -> int:
     from satconf.runs import RUNNING, follow_chunks, load_run, log_path, run_status, tail_lines
+    from satconf.runs.status import QUEUED
 
     record = _load(args.run_id)
     path = log_path(record.id)
@@ -165,7 +166,8 @@ def run_logs(args: argparse.Namespace) -> int:
     try:
         # Raw pieces, not lines: a progress bar's `\r` redraws show as they happen.
         for chunk in follow_chunks(path, from_start=args.tail is None,
-                                   until=lambda: run_status(load_run(record.id)) != RUNNING):
+                                   until=lambda: run_status(load_run(record.id))
+                                   not in (RUNNING, QUEUED)):  # a queued SLURM job still comes
             sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
     except KeyboardInterrupt:
