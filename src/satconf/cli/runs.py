@@ -80,8 +80,9 @@ def _duration(record: RunRecord) -> str:
 def record_json(record: RunRecord, *, tail: int = 0) -> dict[str, Any]:
     from satconf.runs import log_path, run_status, tail_lines
 
+    status = run_status(record)  # first: a scheduler engine records a job's result here
     data = record.to_json()
-    data["status"] = run_status(record)
+    data["status"] = status
     data["log"] = str(log_path(record.id))
     if tail:
         data["log_tail"] = tail_lines(log_path(record.id), tail)
