@@ -174,9 +174,12 @@ def _start_foreground(ws: Path, *extra: str) -> tuple[subprocess.Popen, str]:
          *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert proc.stderr is not None
-    header = proc.stderr.readline()  # "run ID started (pid N); log PATH"
-    assert header.startswith("run "), header + proc.stderr.read()
-    return proc, header.split()[1]
+    seen = []
+    for line in proc.stderr:  # notes or warnings may come first
+        seen.append(line)
+        if line.startswith("run ") and " started (pid " in line:
+            return proc, line.split()[1]  # "run ID started (pid N); log PATH"
+    raise AssertionError("no run started:\n" + "".join(seen))
 
 
 def test_run_outlives_a_killed_satconf_and_stops_cleanly(tmp_path: Path, run_satconf) -> None:

@@ -59,7 +59,11 @@ def spawn(argv: list[str], cwd: str, log: str, close_fd: int) -> tuple[int, str 
             os.close(out)
             os.close(null)
             if cwd:
-                os.chdir(cwd)
+                try:
+                    os.chdir(cwd)
+                except OSError as exc:
+                    os.write(err_w, f"{exc.errno}:{argv[0]} in {cwd}".encode("utf-8", "replace"))
+                    os._exit(127)
             # Python ignores SIGPIPE and SIGXFSZ at start-up, and a launch from `nohup` or a
             # background job may ignore or block the rest: the training gets the defaults,
             # so that a stop's SIGINT and SIGTERM reach it.
