@@ -100,9 +100,9 @@ def test_two_task_ddp_job_completes_with_a_checkpoint(slurm_cluster: None, run_s
 
     data = _wait(run_satconf, run_id, ("succeeded", "failed", "stopped", "lost"))
     assert data["status"] == "succeeded", Path(data["log"]).read_text()[-4000:]
-    data = _show(run_satconf, run_id)  # the result is kept in the record once seen
-    assert data["status"] == "succeeded"
     assert data["engine"] == "slurm" and data["job_id"] == job_id and data["exit_code"] == 0
+    data = _show(run_satconf, run_id)  # the result is kept in the record once seen
+    assert data["status"] == "succeeded" and data["ended_at"]
     log = Path(data["log"]).read_text()
     # Two DDP processes under SLURM, as Lightning saw them.
     assert "strategy DDPStrategy" in log and "cpu x 2" in log
