@@ -452,3 +452,20 @@ def test_diff_text_covers_gpus_workspace_and_foreign_keys(seed_workspace: Path) 
     assert "fork_only = 3" in text  # kept in the file, ignored by this INI
     same = describe_diff(row, {"batch_size": 2, "seed": 42}, defaults, [1], "/other/checkout")
     assert "Same values as the form." in same and "GPUs" not in same
+
+
+@sync
+async def test_keys_of_another_workspace_survive_open_and_save(seed_workspace: Path) -> None:
+    ProfileStore().save(Profile(name="fork", values={"batch_size": 3, "fork_only": [1, 2]},
+                                workspace="/other/checkout"))
+    app = app_for(seed_workspace, "fork")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "fork_only" not in app.form.values
+        await type_into(pilot, app, "batch_size", "5")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not app.dirty
+    saved = ProfileStore().load("fork")
+    assert saved.values["fork_only"] == [1, 2] and saved.values["batch_size"] == 5
+    assert saved.workspace == str(seed_workspace.resolve())

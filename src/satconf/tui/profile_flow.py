@@ -220,7 +220,9 @@ class ProfileFlow:
         """Put the form (values, GPUs, launch settings) into `prof` and save it."""
         values, gpus = self.host.current_profile_values()
         config = self.host.config
-        prof.values = dict(values)
+        # Keys this workspace's INI lacks (a profile made for a fork) stay in the file.
+        foreign = {k: v for k, v in prof.values.items() if k not in config.fields}
+        prof.values = {**foreign, **values}
         prof.gpus = gpus
         prof.workspace = str(config.workspace.root)
         prof.python = config.python if config.python != default_python() else None
@@ -245,7 +247,16 @@ class ProfileFlow:
                 self.app.notify(str(exc), title="Profile not opened", severity="error")
                 return
             self.host.load_profile(prof)
-            self.app.notify(f"Opened profile {name!r}.", title="Profiles")
+            notes = list(prof.warnings)
+            here = str(self.host.config.workspace.root)
+            if prof.workspace and prof.workspace != here:
+                notes.append(f"it was made for another workspace: {prof.workspace}")
+            ignored = [k for k in prof.values if k not in self.host.config.fields]
+            if ignored:
+                notes.append("keys this defaults.ini lacks are kept in the file but not "
+                             f"shown: {', '.join(ignored)}")
+            self.app.notify("\n".join([f"Opened profile {name!r}.", *notes]), title="Profiles",
+                            severity="warning" if notes else "information")
             if on_done is not None:
                 on_done(name)
 
