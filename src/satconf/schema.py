@@ -108,6 +108,9 @@ class DefaultsConfig(BaseModel):
         populate_by_name=True,
         protected_namespaces=(),
         use_enum_values=True,
+        # Built on first use: a workspace with extra INI keys validates through a
+        # subclass, and building this base too would double the start-up cost.
+        defer_build=True,
     )
 
     # Run identification
