@@ -66,6 +66,11 @@ def test_cluster_errors_block_a_launch(run_satconf, seed_workspace: Path) -> Non
     assert proc.returncode == 1
     assert "error: cluster.tasks_per_node" in proc.stderr and "nothing was launched" in \
         proc.stderr
+    preview = run_satconf("launch", "--workspace", str(seed_workspace), "--engine", "slurm",
+                          "--gpus-per-node", "4", "--tasks-per-node", "2", "--dry-run")
+    # A preview still shows the script; the findings go to stderr, as for local dry runs.
+    assert preview.returncode == 0 and "#SBATCH --ntasks-per-node=2" in preview.stdout
+    assert "error: cluster.tasks_per_node" in preview.stderr
     bad = run_satconf("launch", "--workspace", str(seed_workspace), "--engine", "slurm",
                       "--time", "tomorrow", "--dry-run")
     assert bad.returncode == 2 and "cluster.time_limit" in bad.stderr

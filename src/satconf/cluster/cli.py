@@ -105,31 +105,34 @@ def launch_on_cluster(args: argparse.Namespace, config: RunConfig) -> int | None
             print_json({**plan.to_json(), "findings": [f.to_json() for f in findings]})
         else:
             sys.stdout.write(plan.render())
-        return EXIT_ERRORS if has_errors(findings) else 0
+        return 0  # as for a local dry run: findings go to stderr, the plan is the answer
     if has_errors(findings):
         raise CliError("the cluster options have errors; nothing was launched", EXIT_ERRORS)
     from satconf.cluster.engine import start_torchrun, submit_run
-    from satconf.runs.records import RunError, run_dir
+    from satconf.runs.records import LOG, RunError, run_dir
 
     try:
         record = (submit_run if opts.engine == "slurm" else start_torchrun)(config, opts)
     except RunError as exc:
         raise CliError(str(exc), EXIT_ERRORS) from None
     folder = run_dir(record.id)
-    if getattr(args, "foreground", False) and record.engine == "torchrun":
-        from satconf.cli.runs import follow_foreground
+    log = folder / LOG
+    if getattr(args, "foreground", False):
+        if record.engine == "torchrun":
+            from satconf.cli.runs import follow_foreground
 
-        warn(f"run {record.id} started (node {opts.node_rank}, pid {record.pid}); "
-             f"log {folder / 'train.log'}")
-        return follow_foreground(record.id, to_stderr=args.json, json_result=args.json)
+            warn(f"run {record.id} started (node {opts.node_rank}, pid {record.pid}); log {log}")
+            return follow_foreground(record.id, to_stderr=args.json, json_result=args.json)
+        warn("satconf: --foreground does not wait for a SLURM job (it may queue for hours); "
+             f"follow it with `satconf runs logs {record.id} --follow`")
     if args.json:
         print_json({"run_id": record.id, "engine": record.engine, "job_id": record.job_id,
-                    "pid": record.pid, "run_dir": str(folder), "log": str(folder / "train.log"),
+                    "pid": record.pid, "run_dir": str(folder), "log": str(log),
                     "notes": record.notes})
     else:
         what = (f"SLURM job {record.job_id}" if record.engine == "slurm"
                 else f"node {opts.node_rank} (pid {record.pid})")
-        print(f"run {record.id}: {what} started; log {folder / 'train.log'}")
+        print(f"run {record.id}: {what} started; log {log}")
         print(f"follow it with `satconf runs logs {record.id} --follow`; "
               f"stop it with `satconf runs stop {record.id}`")
         for note in record.notes:
