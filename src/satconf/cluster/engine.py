@@ -33,8 +33,8 @@ from satconf.runs.records import (
 from satconf.runs.status import (
     FAILED,
     LOST,
+    QUEUED,
     RUNNING,
-    STATUSES,
     STOPPED,
     SUCCEEDED,
     UNKNOWN,
@@ -42,8 +42,6 @@ from satconf.runs.status import (
 )
 
 ENGINE = "slurm"
-# A pending job is reported as queued where the run records know that word.
-QUEUED = slurm.QUEUED if slurm.QUEUED in STATUSES else RUNNING
 
 
 def _prepared(config: RunConfig) -> tuple[RunConfig, list[str]]:
