@@ -89,3 +89,17 @@ def test_a_profile_launches_in_its_own_workspace(run_satconf, seed_workspace: Pa
     plan = json.loads(out.stdout)
     assert plan["cwd"] == str(seed_workspace.resolve())
     assert "--batch-size=5" in plan["argv"]
+
+
+def test_dry_run_shows_the_checkpoint_recover_picks(run_satconf, seed_workspace: Path) -> None:
+    ckpts = seed_workspace / "out"  # no logger: train.py saves straight into save_dir
+    ckpts.mkdir(parents=True)
+    for name in ("epoch=0-step=100.ckpt", "epoch=1-step=2000.ckpt", "epoch=1-step=300.ckpt"):
+        (ckpts / name).write_bytes(b"x")
+    out = run_satconf("launch", "--dry-run", "--json", "--workspace", str(seed_workspace),
+                      "--set", "recover=true", "--set", "save_dir=out")
+    assert out.returncode == 0, out.stderr
+    argv = json.loads(out.stdout)["argv"]
+    picked = [a for a in argv if a.startswith("--ckpt-path=")]
+    assert picked and picked[0].endswith("epoch=1-step=2000.ckpt")
+    assert "resuming from" in out.stderr

@@ -40,8 +40,14 @@ def run(args: argparse.Namespace) -> int:
     if errors:
         report_errors(errors)
         raise CliError("the config has errors; nothing was launched", EXIT_ERRORS)
-    plan = config.plan()
     if args.dry_run:
+        # The preview must be what a launch would start, so recover picks its checkpoint here too.
+        from satconf.runs.recover import apply_recover
+
+        config, note = apply_recover(config)
+        plan = config.plan()
+        if note:
+            print(note, file=sys.stderr)
         if args.json:
             print_json(plan.to_json())
         else:
