@@ -345,3 +345,38 @@ def test_select_choices_follow_the_environment(ws: Path) -> None:
     assert choices[strategy[0]] == ("auto", "ddp", "fsdp", "my_strategy")
     assert choices[precision[0]] == ("32-true", "bf16-mixed")
     assert lightning_choices(config, EnvironmentInfo(python="python3")) == {}
+
+
+@sync
+async def test_warnings_ask_before_launch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from satconf.tui.dialogs import ConfirmScreen
+    from satconf.workspace import copy_demo
+
+    monkeypatch.delenv("COMET_API_KEY", raising=False)
+    ws = copy_demo(tmp_path / "demo")
+    (ws / "train.py").write_text(RECORDER, encoding="utf-8")
+    app = make_app(ws, deep_checks=True, probe_env=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        key = next(s.key for s in app.config.fields if "comet" in s.choices)
+        app.form.set_value(key, "comet")  # as if picked in the select
+        for attempt, answer in (("first", "n"), ("second", "y")):
+            await pilot.press("f5")
+            for _ in range(200):
+                await settle(app, pilot)
+                if isinstance(app.screen, ConfirmScreen):
+                    break
+            assert isinstance(app.screen, ConfirmScreen), attempt
+            assert any(f.level == "warning" and f.field == key for f in app.findings)
+            assert not [f for f in app.findings if f.level == "error"]
+            await pilot.press(answer)
+            await settle(app, pilot)
+            if answer == "n":
+                assert app.last_run is None and not (ws / "launched.json").exists()
+        for _ in range(600):
+            if (ws / "launched.json").exists():
+                break
+            await asyncio.sleep(0.05)
+        assert app.last_run is not None
+        assert json.loads((ws / "launched.json").read_text())["argv"][1:] == \
+            list(app.last_run.argv[2:])

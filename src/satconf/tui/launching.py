@@ -34,7 +34,8 @@ class ChecksAndLaunch:
     def _schedule_checks(self: SatconfApp, delay: float = CHECK_DELAY) -> None:
         if self._check_timer is not None:
             self._check_timer.stop()
-        self._check_timer = self.set_timer(delay, self._start_checks)
+        # Textual's timers need a positive delay ("now" is a zero delay in spirit only).
+        self._check_timer = self.set_timer(max(delay, 0.01), self._start_checks)
 
     def _start_checks(self: SatconfApp) -> None:
         snapshot = replace(self.config, values=dict(self.config.values),
