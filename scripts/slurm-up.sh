@@ -67,7 +67,10 @@ fi
 if [ -f "$CONF" ] && ! grep -qF "$MARK" "$CONF"; then
     cp -n "$CONF" "$CONF.before-satconf"
 fi
+# At least 2 CPUs, so a 2-task job fits even on a 1-CPU runner (config_overrides
+# makes slurmd take this over what it detects instead of draining the node).
 CPUS="$(nproc)"
+[ "$CPUS" -ge 2 ] || CPUS=2
 MEM_MB="$(awk '/MemTotal/ {print int($2 / 1024 * 0.9)}' /proc/meminfo)"
 cat >"$CONF" <<EOF
 $MARK
@@ -82,6 +85,7 @@ TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=none
+SlurmdParameters=config_overrides
 ReturnToService=2
 StateSaveLocation=$STATE/ctld
 SlurmdSpoolDir=$STATE/d
