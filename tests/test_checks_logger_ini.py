@@ -96,9 +96,10 @@ def test_stop_key_hides_later_keys(tmp_path: Path) -> None:
 
 def test_keys_train_py_never_reads(tmp_path: Path) -> None:
     ws = good_workspace(tmp_path / "ws")
-    unread = {f.field for f in run_checks(config_for(ws))
+    unread = {f.field: f.message for f in run_checks(config_for(ws))
               if f.level == "info" and "never reads" in f.message}
-    assert unread == {"project", "recover", "save_top_k"}
+    assert set(unread) == {"project", "recover", "save_top_k"}
+    assert "satconf acts on it" in unread["recover"]
 
 
 def test_train_py_passing_all_args_on(tmp_path: Path) -> None:

@@ -29,7 +29,18 @@ def check_unread_keys(ctx: Context) -> list[Finding]:
         return [info(None, f"{ctx.config.workspace.train_py} reads no args.<key> at all: no "
                      "setting here would change what it does",
                      "is this the right train.py (a placeholder, or one with its own parser)?")]
-    return [info(spec.key, f"train.py never reads args.{spec.key}: setting it changes nothing",
-                 "")
-            for spec in ctx.config.fields
+    return [_unread(spec.key) for spec in ctx.config.fields
             if spec.key not in keys and spec.ini is not None and spec.ini.registered]
+
+
+# Keys satconf acts on itself before launch, so they matter though train.py ignores them.
+_SATCONF_READS = {
+    "recover": "satconf acts on it: before launch it passes the newest checkpoint of this run "
+               "as ckpt_path",
+}
+
+
+def _unread(key: str) -> Finding:
+    if key in _SATCONF_READS:
+        return info(key, f"train.py never reads args.{key}; {_SATCONF_READS[key]}", "")
+    return info(key, f"train.py never reads args.{key}: setting it changes nothing", "")
