@@ -97,6 +97,11 @@ def launch_on_cluster(args: argparse.Namespace, config: RunConfig) -> int | None
         warn(f"{f.level}: {f.field or opts.engine}: {f.message}" + (f" ({f.hint})" if f.hint
                                                                      else ""))
     if args.dry_run:
+        from satconf.runs.recover import apply_recover
+
+        config, note = apply_recover(config)  # the preview is what a launch would start
+        if note:
+            warn(note)
         try:
             plan = build_cluster_plan(config, opts)
         except PlanError as exc:
