@@ -31,6 +31,7 @@ class FindingsPanel(Static):
     def __init__(self, **kw: Any) -> None:
         super().__init__("Checks: waiting for the first edit pause…", **kw)
         self.findings: list[Any] = []
+        self._note: str | None = None
 
     @property
     def error_count(self) -> int:
@@ -41,22 +42,28 @@ class FindingsPanel(Static):
         return sum(1 for f in self.findings if level_of(f) == "warning")
 
     def pending(self) -> None:
+        """The shown findings are about to be replaced: say so in the title line."""
         self.set_class(True, "-pending")
-        self.border_subtitle = "checking…"
+        self._paint(pending=True)
 
     def show(self, findings: Sequence[Any], note: str | None = None) -> None:
         self.findings = ordered(findings)
+        self._note = note
         self.set_class(False, "-pending")
-        self.border_subtitle = ""
         self.set_class(self.error_count > 0, "-errors")
+        self._paint(pending=False)
+
+    def _paint(self, *, pending: bool) -> None:
         errors, warnings = self.error_count, self.warning_count
         notes = len(self.findings) - errors - warnings
         title = Text.assemble(("Checks", "bold"),
                               f"  {errors} error(s), {warnings} warning(s), {notes} note(s)")
+        if pending:
+            title.append("  · checking…", style="italic")
         lines = [title]
-        if note:
-            lines.append(Text(note, style="dim"))
-        if not self.findings and not note:
+        if self._note:
+            lines.append(Text(self._note, style="dim"))
+        if not self.findings and not self._note and not pending:
             lines.append(Text("✓ nothing to report", style="green"))
         for f in self.findings:
             mark, style = LEVEL_STYLE.get(level_of(f), ("·", ""))

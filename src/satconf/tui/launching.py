@@ -50,7 +50,13 @@ class ChecksAndLaunch:
     def run_checks(self: SatconfApp, generation: int, config: RunConfig) -> None:
         from satconf.tui.checking import deep_check
 
-        findings, note, choices = deep_check(config, self.env_info, probe_env=self.probe_env)
+        env = self.env_info
+        if self.probe_env and (env is None or getattr(env, "python", None) != config.python):
+            # The first probe starts the training python (seconds): show the quick checks first.
+            quick, _, _ = deep_check(config, None, probe_env=False)
+            self.post_message(ChecksDone(generation, quick, "probing the training python…",
+                                         partial=True))
+        findings, note, choices = deep_check(config, env, probe_env=self.probe_env)
         if choices is not None:
             self.post_message(ChoicesProbed(choices[0]))
             self.env_info = choices[1]
@@ -63,9 +69,12 @@ class ChecksAndLaunch:
     def on_checks_done(self: SatconfApp, event: ChecksDone) -> None:
         if event.generation != self.form.generation:
             return  # values changed meanwhile; a newer run is scheduled
+        self.findings_panel.show(event.findings, event.note)
+        if event.partial:
+            self.findings_panel.pending()
+            return
         self.findings = list(event.findings)
         self.checks_generation = event.generation
-        self.findings_panel.show(self.findings, event.note)
         if self._launch_waiting:
             self._launch_waiting = False
             self._launch_after_checks()

@@ -52,6 +52,7 @@ class ChecksDone(Message):
     generation: int
     findings: list[Any]
     note: str | None = None  # why the checks could not run, when they could not
+    partial: bool = False  # the quick checks only; the ones needing the probe follow
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -163,6 +163,14 @@ class RunScreen(Screen[None]):
 
     def on_mouse_scroll_up(self) -> None:
         self.following = False
+
+    def on_key(self, event: events.Key) -> None:
+        # Scrolling back pauses the tail, going to the end resumes it (as `less +F` users expect).
+        if event.key in ("up", "pageup", "home", "ctrl+home"):
+            self.following = False
+            self._render_status()
+        elif event.key in ("end", "ctrl+end"):
+            self.call_after_refresh(self.action_follow)
 
     def on_mouse_scroll_down(self) -> None:
         if self.query_one(RichLog).is_vertical_scroll_end:
