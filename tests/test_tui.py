@@ -380,3 +380,28 @@ async def test_warnings_ask_before_launch(tmp_path: Path, monkeypatch: pytest.Mo
         assert app.last_run is not None
         assert json.loads((ws / "launched.json").read_text())["argv"][1:] == \
             list(app.last_run.argv[2:])
+
+
+@pytest.mark.slow
+@sync
+async def test_probe_fills_selects_with_what_lightning_accepts(ws: Path) -> None:
+    from textual.widgets import Select
+
+    app = make_app(ws)  # the real probe of the training python (this interpreter)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(1200):
+            await pilot.pause(0.1)
+            if app.checks_generation == app.form.generation and app.env_info is not None:
+                break
+        env = app.env_info
+        assert env is not None and env.ok, getattr(env, "error", None)
+        assert env.strategies and env.precisions
+        for key, names in app.form.choices.items():
+            spec = app.config.fields[key]
+            if spec.choices and names != spec.choices:  # narrowed/extended by the probe
+                select = app.form.editor(key)
+                assert isinstance(select, Select)
+                offered = {value for _, value in select._options}
+                assert set(names) <= offered
+        strategy = next(s.key for s in app.config.fields if "ddp" in s.choices)
+        assert set(env.strategies) <= set(app.form.choices[strategy])
