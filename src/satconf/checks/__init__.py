@@ -55,6 +55,10 @@ def run_checks(config: RunConfig, env: EnvironmentInfo | None = None, *,
     out += check_validation(ctx)
     out += check_ini_traps(ctx)
     out += check_unread_keys(ctx)
+    if config.options.get("cluster"):
+        from satconf.cluster.checks import profile_cluster_findings
+
+        out += profile_cluster_findings(config)  # engine, tasks per node, sbatch present
     if env is not None:
         out += environment_findings(env, needs_prefigure="prefigure" in ctx.train_py_text())
         if env.ok:
