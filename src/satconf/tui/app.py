@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -33,6 +33,8 @@ from satconf.tui.messages import (
 )
 from satconf.tui.preview import CommandPreview
 
+SHORT_HEIGHT = 30  # rows below which the panels under the form shrink
+NARROW_WIDTH = 100  # columns below which the flag column narrows
 FORM_ACTIONS = frozenset({"launch", "pick_gpus", "copy_command", "recheck"})
 
 
@@ -106,6 +108,10 @@ class SatconfApp(ChecksAndLaunch, App[int]):
             self.findings_panel.show([], note="deeper checks are off")
         # After the first frame: nothing blocking stands between start and the form.
         self.call_after_refresh(self._after_first_frame)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.screen.set_class(event.size.height < SHORT_HEIGHT, "-short")
+        self.screen.set_class(event.size.width < NARROW_WIDTH, "-narrow")
 
     def _after_first_frame(self) -> None:
         self.read_gpus()

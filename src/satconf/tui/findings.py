@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 LEVEL_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -25,13 +27,16 @@ def ordered(findings: Sequence[Any]) -> list[Any]:
     return sorted(findings, key=lambda f: LEVEL_ORDER.get(level_of(f), 3))
 
 
-class FindingsPanel(Static):
-    """A short, scrollable list; its title line counts errors and warnings."""
+class FindingsPanel(VerticalScroll):
+    """A short list that scrolls (focus it with tab); its title line counts by level."""
 
     def __init__(self, **kw: Any) -> None:
-        super().__init__("Checks: waiting for the first edit pause…", **kw)
+        super().__init__(**kw)
         self.findings: list[Any] = []
         self._note: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Checks: waiting for the first pause in typing…", id="findings-text")
 
     @property
     def error_count(self) -> int:
@@ -73,4 +78,4 @@ class FindingsPanel(Static):
             if hint:
                 line.append(f" — {hint}", style="dim")
             lines.append(line)
-        self.update(Text("\n").join(lines))
+        self.query_one("#findings-text", Static).update(Text("\n").join(lines))

@@ -30,8 +30,7 @@ class CommandPreview(Static):
         self.command = ""
 
     def show(self, config: RunConfig, errors: dict[str, list[str]]) -> None:
-        head = Text.assemble(("Command", "bold"), "  ", (gpu_text(config.gpus), "dim"),
-                             ("  (ctrl+g: GPUs · ctrl+y: copy)", "dim"))
+        head = Text.assemble(("Command", "bold"), "  ", (gpu_text(config.gpus), "dim"))
         if errors:
             self.plan, self.command = None, ""
             first = next(iter(errors))
