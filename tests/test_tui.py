@@ -405,3 +405,35 @@ async def test_probe_fills_selects_with_what_lightning_accepts(ws: Path) -> None
                 assert set(names) <= offered
         strategy = next(s.key for s in app.config.fields if "ddp" in s.choices)
         assert set(env.strategies) <= set(app.form.choices[strategy])
+
+
+def test_run_goes_on_after_the_tui_quits(tmp_path: Path) -> None:
+    import time
+
+    from satconf.runs import load_run, run_status
+
+    slow = "import time\ntime.sleep(1.5)\n" + RECORDER
+    ws = make_workspace(tmp_path / "slow", train_py=slow)
+    app = make_app(ws, deep_checks=False)
+
+    async def launch_and_quit() -> str:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press("f5")
+            for _ in range(400):
+                await asyncio.sleep(0.05)
+                if app.last_run is not None:
+                    break
+            assert app.last_run is not None
+            assert run_status(load_run(app.last_run.id)) == "running"
+            app.exit()
+        return app.last_run.id
+
+    run_id = asyncio.run(launch_and_quit())
+    assert not (ws / "launched.json").exists()  # still sleeping when the app was gone
+    for _ in range(600):
+        if run_status(load_run(run_id)) != "running":
+            break
+        time.sleep(0.05)
+    assert (ws / "launched.json").exists()
+    assert run_status(load_run(run_id)) == "succeeded"
