@@ -437,3 +437,27 @@ def test_run_goes_on_after_the_tui_quits(tmp_path: Path) -> None:
         time.sleep(0.05)
     assert (ws / "launched.json").exists()
     assert run_status(load_run(run_id)) == "succeeded"
+
+
+@sync
+async def test_keys_a_fork_added_get_rows_of_their_kind(tmp_path: Path) -> None:
+    from textual.widgets import Switch
+
+    from conftest import SEED_INI
+
+    extra = ("\n# use EMA weights\nuse_ema = True\n# layer sizes\nlayers = [64, 128]\n"
+             "# odd name\nmy.key = 3\n")
+    ws = make_workspace(tmp_path / "fork", SEED_INI.read_text() + extra, train_py=RECORDER)
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.form.complete
+        assert isinstance(app.form.editor("use_ema"), Switch)
+        assert app.form.ids["my.key"] == "my_key"
+        await retype(pilot, app, "layers", "[64, 256]")
+        assert app.config.values["layers"] == [64, 256]
+        await retype(pilot, app, "layers", "[64,")
+        assert "not a Python literal" in error_text(app, "layers")
+        assert app.config.values["layers"] == "[64,"  # kept as typed, nothing lost
+        await retype(pilot, app, "my.key", "5")
+        assert app.config.values["my.key"] == 5
