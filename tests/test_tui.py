@@ -461,3 +461,16 @@ async def test_keys_a_fork_added_get_rows_of_their_kind(tmp_path: Path) -> None:
         assert app.config.values["layers"] == "[64,"  # kept as typed, nothing lost
         await retype(pilot, app, "my.key", "5")
         assert app.config.values["my.key"] == 5
+
+
+@sync
+async def test_gpu_picker_opened_early_fills_in(ws: Path, fake_gpus: Path) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        picker = GpuPicker(None, None)  # what ctrl+g shows while NVML is still being read
+        await app.push_screen(picker)
+        await settle(app, pilot)
+        await pilot.pause()
+        assert picker.listing is not None and len(picker.listing.gpus) == 2
+        assert len(picker.query("#gpu-list")) == 1

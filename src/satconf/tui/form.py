@@ -191,6 +191,8 @@ class ConfigForm(VerticalScroll):
         rows = [FieldRow(s, self.values[s.key], self.ids[s.key], self.choices[s.key])
                 for s in specs]
         self._mounted.update(s.key for s in specs)
+        for spec in specs:  # as composed: unmodified, no message; refresh_state fixes the rest
+            self._shown[spec.key] = (False, ())
         return Collapsible(*rows, title=group, collapsed=False, id=f"group-{_group_id(group)}")
 
     def on_mount(self) -> None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
+
+from satconf.tui.messages import GpusListed
 
 UNCHANGED = object()  # dismiss value for cancel
 
@@ -72,6 +74,21 @@ class GpuPicker(ModalScreen[Any]):
                              disabled=not gpus)
                 yield Button("All visible", id="gpu-all")
                 yield Button("Cancel", id="gpu-cancel")
+
+    def on_mount(self) -> None:
+        if self.listing is None:  # opened before the app's own read finished
+            self.read_listing()
+
+    @work(thread=True, exclusive=True)
+    def read_listing(self) -> None:
+        from satconf.gpus import list_gpus
+
+        self.post_message(GpusListed(list_gpus()))
+
+    async def on_gpus_listed(self, event: GpusListed) -> None:
+        event.stop()
+        self.listing = event.listing
+        await self.recompose()
 
     def action_apply(self) -> None:
         if isinstance(self.focused, Button):  # Enter on a button means that button
