@@ -474,3 +474,19 @@ async def test_gpu_picker_opened_early_fills_in(ws: Path, fake_gpus: Path) -> No
         await pilot.pause()
         assert picker.listing is not None and len(picker.listing.gpus) == 2
         assert len(picker.query("#gpu-list")) == 1
+
+
+@sync
+async def test_clicking_reset_restores_the_default(ws: Path) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await retype(pilot, app, "batch_size", "12")
+        note = app.form.row("batch_size").query_one(f"#note-{app.form.ids['batch_size']}")
+        text = str(note.render())
+        assert text.rstrip().endswith("reset")
+        x = text.index("reset", text.index("modified"))
+        await pilot.click(note, offset=(note.styles.padding.left + x + 1, 0))
+        await pilot.pause()
+        assert app.config.values["batch_size"] == app.config.fields["batch_size"].default
+        assert not app.form.row("batch_size").has_class("-modified")
