@@ -490,3 +490,29 @@ async def test_clicking_reset_restores_the_default(ws: Path) -> None:
         await pilot.pause()
         assert app.config.values["batch_size"] == app.config.fields["batch_size"].default
         assert not app.form.row("batch_size").has_class("-modified")
+
+
+@sync
+async def test_run_view_stops_the_run(tmp_path: Path) -> None:
+    from satconf.tui.run_view import RunScreen
+
+    forever = "import time\nprint('step 0', flush=True)\nwhile True:\n    time.sleep(0.1)\n"
+    ws = make_workspace(tmp_path / "forever", train_py=forever)
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f5")
+        screen = None
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if isinstance(app.screen, RunScreen) and app.screen.lines_seen:
+                screen = app.screen
+                break
+        assert screen is not None and screen.status == "running"
+        await pilot.press("s")
+        for _ in range(600):
+            await asyncio.sleep(0.05)
+            if screen.status != "running":
+                break
+        assert screen.status == "stopped"
+        assert "exit code" in str(screen.query_one("#run-status").render())
