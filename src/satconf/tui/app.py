@@ -110,8 +110,8 @@ class SatconfApp(ChecksAndLaunch, App[int]):
         self.call_after_refresh(self._after_first_frame)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.screen.set_class(event.size.height < SHORT_HEIGHT, "-short")
-        self.screen.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        self.set_class(event.size.height < SHORT_HEIGHT, "-short")
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
 
     def _after_first_frame(self) -> None:
         self.read_gpus()
