@@ -516,3 +516,21 @@ async def test_run_view_stops_the_run(tmp_path: Path) -> None:
                 break
         assert screen.status == "stopped"
         assert "exit code" in str(screen.query_one("#run-status").render())
+
+
+@sync
+async def test_switch_toggles_with_space_and_says_its_state(ws: Path) -> None:
+    from textual.widgets import Switch
+
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        key = next(s.key for s in app.config.fields if s.widget.value == "switch")
+        switch = app.form.editor(key)
+        assert isinstance(switch, Switch) and "off" in str(switch.render())
+        app.form.focus_field(key)
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.config.values[key] is True and "on" in str(switch.render())
+        assert app.config.fields[key].flag in app.preview.plan.argv
+        assert app.form.row(key).has_class("-modified")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.markup import escape
@@ -66,9 +67,15 @@ class FieldInput(Input):
 
 
 class FieldSwitch(Switch):
+    """A switch that says its state in words, so it reads the same with NO_COLOR."""
+
     def __init__(self, key: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.field_key = key
+
+    def render(self) -> RenderResult:
+        return Text.assemble(("[", "dim"), ("■ on " if self.value else "□ off"),
+                             ("]", "dim"), style="bold" if self.value else "")
 
 
 class FieldSelect(Select[str]):
