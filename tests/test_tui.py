@@ -535,3 +535,22 @@ async def test_switch_toggles_with_space_and_says_its_state(ws: Path) -> None:
         flag = app.config.fields[key].flag  # `--recover` or `--recover=true`, as the INI types it
         assert any(a == flag or a.startswith(flag + "=") for a in app.preview.plan.argv)
         assert app.form.row(key).has_class("-modified")
+
+
+@sync
+async def test_preview_shows_the_checkpoint_recover_resumes(ws: Path) -> None:
+    out = ws / "out"
+    out.mkdir()
+    for name in ("epoch=0-step=10.ckpt", "epoch=2-step=300.ckpt"):
+        (out / name).write_bytes(b"x")
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await retype(pilot, app, "save_dir", "out")
+        assert app.preview.plan is not None
+        assert not any(a.startswith("--ckpt-path") for a in app.preview.plan.argv)
+        app.form.set_value("recover", True)
+        await pilot.pause()
+        argv = app.preview.plan.argv
+        assert f"--ckpt-path={(out / 'epoch=2-step=300.ckpt').resolve()}" in argv
+        assert "resuming from" in str(app.preview.render())

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from satconf.command import LaunchPlan, PlanError
 from satconf.runconfig import RunConfig
+from satconf.runs.recover import apply_recover, wants_recover
 
 
 def gpu_text(gpus: list[int] | None) -> str:
@@ -38,6 +39,10 @@ class CommandPreview(Static):
                         style="bold red")
             self.set_class(True, "-blocked")
         else:
+            note = None
+            if wants_recover(config.values):
+                # The launch applies recover, so the preview shows the checkpoint it picks.
+                config, note = apply_recover(config)
             try:
                 self.plan = config.plan()
             except PlanError as exc:
@@ -47,5 +52,7 @@ class CommandPreview(Static):
             else:
                 self.command = self.plan.shell()
                 body = Text(self.command)
+                if note:
+                    body = Text("\n").join([body, Text(note, style="dim")])
                 self.set_class(False, "-blocked")
         self.update(Text("\n").join([head, body]))
