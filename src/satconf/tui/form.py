@@ -192,12 +192,12 @@ class ConfigForm(VerticalScroll):
                 self._later.append((group, specs))
                 continue
             yield self._group(group, specs)
+            self._mounted.update(s.key for s in specs)  # composed rows exist by on_mount
             budget -= len(specs)
 
     def _group(self, group: str, specs: list[FieldSpec]) -> Collapsible:
         rows = [FieldRow(s, self.values[s.key], self.ids[s.key], self.choices[s.key])
                 for s in specs]
-        self._mounted.update(s.key for s in specs)
         for spec in specs:  # as composed: unmodified, no message; refresh_state fixes the rest
             self._shown[spec.key] = (False, ())
         return Collapsible(*rows, title=group, collapsed=False, id=f"group-{_group_id(group)}")
@@ -213,6 +213,8 @@ class ConfigForm(VerticalScroll):
     async def _mount_rest(self) -> None:
         later, self._later = self._later, []
         await self.mount_all([self._group(group, specs) for group, specs in later])
+        # Only now can these rows be queried: an edit or a quit may come in between.
+        self._mounted.update(s.key for _, specs in later for s in specs)
         self.refresh_state(None, post=False)
 
     @property
