@@ -24,14 +24,14 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int = 0o644) -> N
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def atomic_write_text(path: Path | str, text: str, *, mode: int = 0o644) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # Makes the rename itself durable; not every filesystem allows it.
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -19,6 +19,8 @@ from enum import Enum
 from pathlib import Path, PurePath
 from typing import Any
 
+from satconf.fileerrors import FileProblem, read_bytes
+
 SECTION = "DEFAULTS"
 STOP_KEYS = ("wandb_config", "config_file")
 
@@ -35,15 +37,8 @@ class Kind(str, Enum):
     OTHER = "other"  # list, dict, tuple...: argparse cannot take a new value
 
 
-class IniError(Exception):
+class IniError(FileProblem):
     """A defaults.ini that prefigure could not read, with where and why."""
-
-    def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.reason = reason
-        where = f"{self.path}:{line}" if line else str(self.path)
-        super().__init__(f"{where}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -131,15 +126,7 @@ def _fail(path: Path, line: int | None, reason: str) -> Any:
 
 def read_defaults_ini(path: Path | str) -> DefaultsIni:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise IniError(path, None, "does not exist") from None
-    except IsADirectoryError:
-        raise IniError(path, None, "is a folder, not a file") from None
-    except OSError as exc:
-        raise IniError(path, None, f"cannot be read ({exc.strerror})") from None
-    return parse_defaults_ini(_decode(raw, path), path)
+    return parse_defaults_ini(_decode(read_bytes(path, IniError), path), path)
 
 
 def parse_defaults_ini(text: str, path: Path | str = "defaults.ini") -> DefaultsIni:

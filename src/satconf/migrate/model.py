@@ -20,21 +20,15 @@ from typing import Any
 
 from satconf.defaults_ini import DefaultsIni, Kind
 from satconf.fields import ValueType, build_fieldset
+from satconf.fileerrors import FileProblem
 
 LITERAL = "literal"  # the value is a string holding the INI's Python literal text
 KINDS: frozenset[str] = frozenset({k.value for k in Kind} | {LITERAL})
 BOOL_TEXTS = {"true": True, "false": False}
 
 
-class MigrateError(Exception):
+class MigrateError(FileProblem):
     """A source that cannot be migrated: file, line (when known) and reason. Exit code 1."""
-
-    def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.reason = reason
-        where = f"{self.path}:{line}" if line else str(self.path)
-        super().__init__(f"{where}: {reason}")
 
 
 @dataclass(frozen=True)

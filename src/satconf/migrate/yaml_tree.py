@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from satconf.fileerrors import read_bytes
 from satconf.migrate.model import (
     Document,
     Entry,
@@ -148,14 +149,7 @@ def render_yaml(doc: Document, source: Path) -> str:
 
 
 def read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise MigrateError(path, None, "does not exist") from None
-    except IsADirectoryError:
-        raise MigrateError(path, None, "is a folder, not a file") from None
-    except OSError as exc:
-        raise MigrateError(path, None, f"cannot be read ({exc.strerror})") from None
+    raw = read_bytes(path, MigrateError)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from satconf.fileerrors import FileProblem
+
 FORMAT_VERSION = 1
 SUFFIX = ".toml"
 MAX_NAME_CHARS = 64
@@ -16,18 +18,8 @@ MAX_NAME_BYTES = 200
 NAME_PUNCTUATION = "-_. "
 
 
-class ProfileError(Exception):
+class ProfileError(FileProblem):
     """A profile that cannot be read, written or named, with where and why."""
-
-    def __init__(self, path: Path | str | None, line: int | None, reason: str) -> None:
-        self.path = Path(path) if path is not None else None
-        self.line = line
-        self.reason = reason
-        if self.path is None:
-            message = reason
-        else:
-            message = f"{self.path}:{line}: {reason}" if line else f"{self.path}: {reason}"
-        super().__init__(message)
 
 
 class ProfileNameError(ProfileError):

@@ -17,7 +17,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from satconf.atomic import atomic_write_bytes
+from satconf.atomic import atomic_write_bytes, fsync_dir
 from satconf.profiles.codec import render_profile
 from satconf.profiles.model import (
     SUFFIX,
@@ -237,17 +237,4 @@ def _write_new(path: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    fsync_dir(path.parent)

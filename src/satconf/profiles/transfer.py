@@ -7,6 +7,7 @@ from typing import Any
 
 from satconf.defaults_ini import STOP_KEYS, IniError, Kind, read_defaults_ini, render_defaults_ini
 from satconf.fields import FieldSet, build_fieldset
+from satconf.fileerrors import read_bytes
 from satconf.profiles.codec import render_profile
 from satconf.profiles.model import Profile, ProfileError, now, validate_name
 from satconf.profiles.reader import parse_profile
@@ -26,14 +27,7 @@ def is_ini(path: Path, data: bytes) -> bool:
 def import_profile(path: Path | str, name: str | None = None) -> Profile:
     """A profile read from `path` (not yet saved); raises ProfileError."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ProfileError(path, None, "does not exist") from None
-    except IsADirectoryError:
-        raise ProfileError(path, None, "is a folder, not a file") from None
-    except OSError as exc:
-        raise ProfileError(path, None, f"cannot be read ({exc.strerror})") from None
+    data = read_bytes(path, ProfileError)
     if is_ini(path, data):
         try:
             ini = read_defaults_ini(path)
