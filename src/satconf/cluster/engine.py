@@ -46,17 +46,9 @@ ENGINE = "slurm"
 
 def _prepared(config: RunConfig) -> tuple[RunConfig, list[str]]:
     """Recover applied and the config checked, as for a local launch."""
-    from satconf.runs.recover import apply_recover
+    from satconf.runs.launcher import prepare
 
-    notes: list[str] = []
-    config, message = apply_recover(config)
-    if message:
-        notes.append(message)
-    errors = config.errors()
-    if errors:
-        lines = [f"{key}: {msg}" for key, msgs in errors.items() for msg in msgs]
-        raise RunError("the config has errors; nothing was launched\n" + "\n".join(lines))
-    return config, notes
+    return prepare(config)
 
 
 def submit_run(config: RunConfig, opts: ClusterOptions, *, base: Path | None = None) -> RunRecord:

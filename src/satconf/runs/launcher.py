@@ -48,6 +48,19 @@ def start_run(config: RunConfig, *, engine: str = "local", recover: bool = True,
     """Start `config` detached; the record's `notes` say what recover chose."""
     from satconf.command import PlanError
 
+    config, notes = prepare(config, recover=recover)
+    try:
+        plan = config.plan()
+    except PlanError as exc:
+        raise RunError(f"the config cannot become a command: {exc}") from None
+    normal, _ = config.fields.validate(config.values)
+    return start_plan(plan, values=normal, profile=config.profile, gpus=config.gpus,
+                      python=config.python, workspace=str(config.workspace.root),
+                      notes=notes, engine=engine, base=base)
+
+
+def prepare(config: RunConfig, *, recover: bool = True) -> tuple[RunConfig, list[str]]:
+    """Recover applied and the config checked, whatever engine starts it; raises RunError."""
     notes: list[str] = []
     if recover:
         from satconf.runs.recover import apply_recover
@@ -59,14 +72,7 @@ def start_run(config: RunConfig, *, engine: str = "local", recover: bool = True,
     if errors:
         lines = [f"{key}: {msg}" for key, msgs in errors.items() for msg in msgs]
         raise RunError("the config has errors; nothing was launched\n" + "\n".join(lines))
-    try:
-        plan = config.plan()
-    except PlanError as exc:
-        raise RunError(f"the config cannot become a command: {exc}") from None
-    normal, _ = config.fields.validate(config.values)
-    return start_plan(plan, values=normal, profile=config.profile, gpus=config.gpus,
-                      python=config.python, workspace=str(config.workspace.root),
-                      notes=notes, engine=engine, base=base)
+    return config, notes
 
 
 def start_plan(plan: LaunchPlan, *, values: dict[str, Any] | None = None,
