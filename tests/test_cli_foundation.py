@@ -103,3 +103,22 @@ def test_dry_run_shows_the_checkpoint_recover_picks(run_satconf, seed_workspace:
     picked = [a for a in argv if a.startswith("--ckpt-path=")]
     assert picked and picked[0].endswith("epoch=1-step=2000.ckpt")
     assert "resuming from" in out.stderr
+
+
+def test_only_the_named_subcommand_is_imported() -> None:
+    from satconf.cli import COMMANDS, commands_for
+
+    assert commands_for([]) == ()
+    assert commands_for(["--workspace", "x", "--profile=p"]) == ()
+    assert commands_for(["tui", "--workspace", "x"]) == ()
+    assert commands_for(["--workspace", "x", "launch", "--dry-run"]) == ("launch",)
+    assert commands_for(["profiles", "list"]) == ("profiles",)
+    assert commands_for(["--help"]) == COMMANDS
+    assert commands_for(["nosuch"]) == COMMANDS
+
+
+def test_help_lists_every_command(run_satconf) -> None:
+    out = run_satconf("--help")
+    assert out.returncode == 0
+    for name in ("launch", "check", "schema", "profiles", "runs", "migrate", "demo", "tui"):
+        assert name in out.stdout

@@ -42,30 +42,35 @@ def _run_tui(args: argparse.Namespace) -> int:
                    profile=getattr(args, "profile", None))
 
 
-_TUI_OPTIONS = ("--workspace", "--profile")
+_TOP_OPTIONS = ("--workspace", "--profile")  # the top-level options that take a value
 
 
-def opens_tui(argv: list[str]) -> bool:
-    """Whether `argv` only opens the form (no subcommand, no --help/--version).
+def commands_for(argv: list[str]) -> tuple[str, ...]:
+    """The subcommand modules `argv` needs: only the one it names, none for the form.
 
-    Then the subcommand modules need not be imported: start-up of the form is
-    what a user waits for most often (about 35 ms of imports saved).
+    Importing every subcommand costs tens of milliseconds on each start; a
+    command line that names one command (or opens the form) needs one at most.
+    `--help`, `--version` and anything unexpected get them all.
     """
     i = 0
     while i < len(argv):
         token = argv[i]
-        if token in _TUI_OPTIONS:
+        if token in _TOP_OPTIONS:
             i += 2
-        elif token.startswith(tuple(o + "=" for o in _TUI_OPTIONS)) or (token == "tui" and i == 0):
+        elif token.startswith(tuple(o + "=" for o in _TOP_OPTIONS)):
             i += 1
+        elif token == "tui":
+            return ()
+        elif token in COMMANDS:
+            return (token,)
         else:
-            return False
-    return i == len(argv)
+            return COMMANDS
+    return ()  # no command: the form
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(() if opens_tui(argv) else COMMANDS)
+    parser = build_parser(commands_for(argv))
     args = parser.parse_args(argv)
     func = getattr(args, "func", None) or _run_tui
     try:
