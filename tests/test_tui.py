@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import os
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import Input
@@ -18,18 +15,11 @@ from satconf.tui.form import FieldInput
 from satconf.tui.gpu_picker import GpuPicker
 
 from conftest import make_workspace
+from tui_support import sync
 
 SIZE = (100, 32)
 
 
-def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test in its own event loop (no async pytest plugin needed)."""
-
-    @functools.wraps(test)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return wrapper
 
 # train.py that records what it was started with, next to itself.
 RECORDER = """\

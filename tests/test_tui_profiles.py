@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static
@@ -17,16 +13,11 @@ from satconf.tui.dialogs import ConfirmScreen, NamePrompt, UnsavedChangesScreen
 from satconf.tui.profile_flow import describe_diff, read_rows
 from satconf.tui.profiles_screen import ProfilesScreen
 
+from tui_support import sync
+
 SIZE = (100, 34)
 
 
-def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async Pilot test in its own event loop (no async pytest plugin needed)."""
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
 
 
 def app_for(workspace: Path, profile: str | None = None) -> SatconfApp:
