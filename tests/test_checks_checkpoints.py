@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from checks_support import LATENT_MODEL, about, config_for, environment, good_workspace, write_json
 from satconf.checks import Finding, inspect_checkpoints, run_checks
+
+from checks_support import LATENT_MODEL, about, config_for, environment, good_workspace, write_json
 
 MAKE = r'''
 import argparse, sys, torch

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from checks_support import TRAIN_PY, good_workspace, write_json
 from satconf.environment import probe
+
+from checks_support import TRAIN_PY, good_workspace, write_json
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from checks_support import about, config_for, good_workspace, write_json, write_wav
 from satconf.checks import Finding, run_checks
+
+from checks_support import about, config_for, good_workspace, write_json, write_wav
 
 
 def _check(ws: Path, data: Any, key: str = "dataset_config", **values: Any) -> list[Finding]:

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from checks_support import about, config_for, environment, good_workspace
 from satconf.checks import run_checks
 from satconf.environment import EnvironmentInfo
 from satconf.gpus import FAKE_ENV
+
+from checks_support import about, config_for, environment, good_workspace
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from checks_support import TRAIN_PY, about, config_for, environment, good_workspace
 from satconf.checks import run_checks
 from satconf.environment import wandb_logged_in
 
+from checks_support import TRAIN_PY, about, config_for, environment, good_workspace
 from conftest import SEED_INI, make_workspace
 
 

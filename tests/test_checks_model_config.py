@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks_support import GOOD_MODEL, LATENT_MODEL, about, config_for, good_workspace, write_json
 from satconf.checks import run_checks
 from satconf.checks.jsonfile import MAX_JSON_BYTES
+
+from checks_support import GOOD_MODEL, LATENT_MODEL, about, config_for, good_workspace, write_json
 
 
 def _model_errors(tmp_path: Path, model: Any, **values: Any) -> list[str]:

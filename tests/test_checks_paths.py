@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from checks_support import about, config_for, errors, good_workspace
 from satconf.checks import run_checks
+
+from checks_support import about, config_for, errors, good_workspace
 
 
 def test_good_workspace_has_no_errors(tmp_path: Path) -> None:
