@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# The Pilot tests' fixtures (`ws`, `fake_gpus`) live beside their helpers.
+pytest_plugins = ["tui_support"]
+
 HERE = Path(__file__).parent
 SEED_INI = HERE / "seed_defaults.ini"  # the seed's defaults.ini, verbatim
 

@@ -1,80 +1,25 @@
-"""The form driven through Pilot: the real app from the CLI's factory, real files, real runs."""
+"""The form driven through Pilot: the real app from the CLI's factory, real files."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input
 
-from satconf.tui.app import SatconfApp, make_app
-from satconf.tui.form import FieldInput
+from satconf.tui.app import make_app
 from satconf.tui.gpu_picker import GpuPicker
 
 from conftest import make_workspace
-from tui_support import sync
-
-SIZE = (100, 32)
-
-
-
-# train.py that records what it was started with, next to itself.
-RECORDER = """\
-import json, os, sys
-here = os.path.dirname(os.path.abspath(__file__))
-data = {"argv": sys.argv, "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"), "cwd": os.getcwd()}
-with open(os.path.join(here, "launched.json.tmp"), "w") as f:
-    json.dump(data, f)
-os.replace(os.path.join(here, "launched.json.tmp"), os.path.join(here, "launched.json"))
-print("recorded the launch", flush=True)
-"""
-
-FAKE_GPUS = [
-    {"index": 0, "name": "NVIDIA A100-SXM4-80GB", "memory_used": 1200, "memory_total": 81920,
-     "utilization": 35, "capability": "8.0"},
-    {"index": 1, "name": "NVIDIA A100-SXM4-80GB", "memory_used": 3, "memory_total": 81920,
-     "utilization": 0, "capability": "8.0"},
-]
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    return make_workspace(tmp_path / "sat", train_py=RECORDER)
-
-
-@pytest.fixture
-def fake_gpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "gpus.json"
-    path.write_text(json.dumps(FAKE_GPUS), encoding="utf-8")
-    monkeypatch.setenv("SATCONF_FAKE_GPUS", str(path))
-    return path
-
-
-async def settle(app: SatconfApp, pilot) -> None:
-    """Let workers finish and their messages land."""
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def retype(pilot, app: SatconfApp, key: str, text: str) -> None:
-    """Focus a field, clear it with backspaces and type `text`, as a user would."""
-    app.form.focus_field(key)
-    await pilot.pause()
-    widget = app.form.editor(key)
-    assert isinstance(widget, FieldInput)
-    await pilot.press("end", *["backspace"] * len(widget.value), *text)
-    await pilot.pause()
-
-
-def error_text(app: SatconfApp, key: str) -> str:
-    found = app.form.row(key).query(f"#err-{app.form.ids[key]}")
-    if not found or not found.first().display:
-        return ""
-    return str(found.first().render())
+from tui_support import (
+    RECORDER,
+    SIZE,
+    error_text,
+    retype,
+    settle,
+    sync,
+)
 
 
 @sync
@@ -208,58 +153,6 @@ async def test_no_driver_is_said_plainly(ws: Path, tmp_path: Path,
 
 
 @sync
-async def test_launch_key_starts_the_previewed_command(ws: Path, fake_gpus: Path) -> None:
-    from satconf.tui.run_view import RunScreen
-
-    app = make_app(ws, deep_checks=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await retype(pilot, app, "batch_size", "16")
-        await pilot.press("ctrl+g")
-        await pilot.pause()
-        await pilot.press("down", "space", "enter")
-        await pilot.pause()
-        plan = app.preview.plan
-        assert plan is not None and "--batch-size=16" in plan.argv
-        await pilot.press("f5")
-        out = ws / "launched.json"
-        for _ in range(600):  # the run is a real detached process: wait for its record
-            if out.exists() and isinstance(app.screen, RunScreen) \
-                    and app.screen.status != "running":
-                break
-            await asyncio.sleep(0.05)
-        got = json.loads(out.read_text())
-        assert got["argv"] == list(plan.argv[1:])  # sys.argv: train.py and the flags
-        assert got["cuda"] == plan.env["CUDA_VISIBLE_DEVICES"] == "1"
-        assert os.path.samefile(got["cwd"], plan.cwd)
-        screen = app.screen
-        assert isinstance(screen, RunScreen)
-        assert screen.status == "succeeded" and screen.exit_code == 0
-        assert screen.lines_seen >= 1
-        assert app.last_run.argv == list(plan.argv)
-        await pilot.press("escape")  # back to the form, as it was
-        await pilot.pause()
-        assert app.screen.query_one("#form") is app.form
-
-
-@sync
-async def test_error_findings_block_launch(ws: Path) -> None:
-    # The seed's model_config names configs/model.json, which this workspace lacks.
-    app = make_app(ws, deep_checks=True, probe_env=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f5")
-        for _ in range(200):
-            await settle(app, pilot)
-            if app.checks_generation == app.form.generation:
-                break
-        errors = [f for f in app.findings if f.level == "error"]
-        assert any(f.field == "model_config" for f in errors)
-        assert app.findings_panel.error_count == len(errors)
-        assert app.last_run is None and not (ws / "launched.json").exists()
-
-
-@sync
 async def test_works_at_80x24_without_colour(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(ws, deep_checks=False)
@@ -284,19 +177,6 @@ async def test_outside_a_checkout_the_demo_opens_and_says_so(
         assert "embedded demo workspace" in app.sub_title
         assert any("embedded demo" in n.message for n in app._notifications)
         assert app.focused is app.form.editor("name")
-
-
-@sync
-async def test_palette_commands_and_copy(ws: Path) -> None:
-    app = make_app(ws, deep_checks=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Launch", "Save profile", "Open profile", "Copy command"} <= titles
-        await pilot.press("ctrl+y")
-        await pilot.pause()
-        assert app.clipboard == app.preview.command
-        assert app.clipboard.startswith("cd ") and "train.py" in app.clipboard
 
 
 @sync
@@ -335,98 +215,6 @@ def test_select_choices_follow_the_environment(ws: Path) -> None:
     assert choices[strategy[0]] == ("auto", "ddp", "fsdp", "my_strategy")
     assert choices[precision[0]] == ("32-true", "bf16-mixed")
     assert lightning_choices(config, EnvironmentInfo(python="python3")) == {}
-
-
-@sync
-async def test_warnings_ask_before_launch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from satconf.tui.dialogs import ConfirmScreen
-    from satconf.workspace import copy_demo
-
-    monkeypatch.delenv("COMET_API_KEY", raising=False)
-    ws = copy_demo(tmp_path / "demo")
-    (ws / "train.py").write_text(RECORDER, encoding="utf-8")
-    app = make_app(ws, deep_checks=True, probe_env=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        key = next(s.key for s in app.config.fields if "comet" in s.choices)
-        app.form.set_value(key, "comet")  # as if picked in the select
-        for attempt, answer in (("first", "n"), ("second", "y")):
-            await pilot.press("f5")
-            for _ in range(200):
-                await settle(app, pilot)
-                if isinstance(app.screen, ConfirmScreen):
-                    break
-            assert isinstance(app.screen, ConfirmScreen), attempt
-            assert any(f.level == "warning" and f.field == key for f in app.findings)
-            assert not [f for f in app.findings if f.level == "error"]
-            await pilot.press(answer)
-            await settle(app, pilot)
-            if answer == "n":
-                assert app.last_run is None and not (ws / "launched.json").exists()
-        for _ in range(600):
-            if (ws / "launched.json").exists():
-                break
-            await asyncio.sleep(0.05)
-        assert app.last_run is not None
-        assert json.loads((ws / "launched.json").read_text())["argv"][1:] == \
-            list(app.last_run.argv[2:])
-
-
-@pytest.mark.slow
-@sync
-async def test_probe_fills_selects_with_what_lightning_accepts(ws: Path) -> None:
-    from textual.widgets import Select
-
-    app = make_app(ws)  # the real probe of the training python (this interpreter)
-    async with app.run_test(size=SIZE) as pilot:
-        for _ in range(1200):
-            await pilot.pause(0.1)
-            if app.checks_generation == app.form.generation and app.env_info is not None:
-                break
-        env = app.env_info
-        assert env is not None and env.ok, getattr(env, "error", None)
-        assert env.strategies and env.precisions
-        for key, names in app.form.choices.items():
-            spec = app.config.fields[key]
-            if spec.choices and names != spec.choices:  # narrowed/extended by the probe
-                select = app.form.editor(key)
-                assert isinstance(select, Select)
-                offered = {value for _, value in select._options}
-                assert set(names) <= offered
-        strategy = next(s.key for s in app.config.fields if "ddp" in s.choices)
-        assert set(env.strategies) <= set(app.form.choices[strategy])
-
-
-def test_run_goes_on_after_the_tui_quits(tmp_path: Path) -> None:
-    import time
-
-    from satconf.runs import load_run, run_status
-
-    slow = "import time\ntime.sleep(1.5)\n" + RECORDER
-    ws = make_workspace(tmp_path / "slow", train_py=slow)
-    app = make_app(ws, deep_checks=False)
-
-    async def launch_and_quit() -> str:
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            await pilot.press("f5")
-            for _ in range(400):
-                await asyncio.sleep(0.05)
-                if app.last_run is not None:
-                    break
-            assert app.last_run is not None
-            assert run_status(load_run(app.last_run.id)) == "running"
-            app.exit()
-        return app.last_run.id
-
-    run_id = asyncio.run(launch_and_quit())
-    assert not (ws / "launched.json").exists()  # still sleeping when the app was gone
-    for _ in range(600):
-        if run_status(load_run(run_id)) != "running":
-            break
-        time.sleep(0.05)
-    assert (ws / "launched.json").exists()
-    assert run_status(load_run(run_id)) == "succeeded"
 
 
 @sync
@@ -483,32 +271,6 @@ async def test_clicking_reset_restores_the_default(ws: Path) -> None:
 
 
 @sync
-async def test_run_view_stops_the_run(tmp_path: Path) -> None:
-    from satconf.tui.run_view import RunScreen
-
-    forever = "import time\nprint('step 0', flush=True)\nwhile True:\n    time.sleep(0.1)\n"
-    ws = make_workspace(tmp_path / "forever", train_py=forever)
-    app = make_app(ws, deep_checks=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("f5")
-        screen = None
-        for _ in range(400):
-            await asyncio.sleep(0.05)
-            if isinstance(app.screen, RunScreen) and app.screen.lines_seen:
-                screen = app.screen
-                break
-        assert screen is not None and screen.status == "running"
-        await pilot.press("s")
-        for _ in range(600):
-            await asyncio.sleep(0.05)
-            if screen.status != "running":
-                break
-        assert screen.status == "stopped"
-        assert "exit code" in str(screen.query_one("#run-status").render())
-
-
-@sync
 async def test_switch_toggles_with_space_and_says_its_state(ws: Path) -> None:
     from textual.widgets import Switch
 
@@ -525,22 +287,3 @@ async def test_switch_toggles_with_space_and_says_its_state(ws: Path) -> None:
         flag = app.config.fields[key].flag  # `--recover` or `--recover=true`, as the INI types it
         assert any(a == flag or a.startswith(flag + "=") for a in app.preview.plan.argv)
         assert app.form.row(key).has_class("-modified")
-
-
-@sync
-async def test_preview_shows_the_checkpoint_recover_resumes(ws: Path) -> None:
-    out = ws / "out"
-    out.mkdir()
-    for name in ("epoch=0-step=10.ckpt", "epoch=2-step=300.ckpt"):
-        (out / name).write_bytes(b"x")
-    app = make_app(ws, deep_checks=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await retype(pilot, app, "save_dir", "out")
-        assert app.preview.plan is not None
-        assert not any(a.startswith("--ckpt-path") for a in app.preview.plan.argv)
-        app.form.set_value("recover", True)
-        await pilot.pause()
-        argv = app.preview.plan.argv
-        assert f"--ckpt-path={(out / 'epoch=2-step=300.ckpt').resolve()}" in argv
-        assert "resuming from" in str(app.preview.render())

@@ -4,82 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, Input, Static
 
 from satconf.profiles import Profile, ProfileStore
-from satconf.tui.app import SatconfApp, make_app
 from satconf.tui.dialogs import ConfirmScreen, NamePrompt, UnsavedChangesScreen
 from satconf.tui.profile_flow import describe_diff, read_rows
 from satconf.tui.profiles_screen import ProfilesScreen
 
+from tui_profiles_support import (
+    SIZE,
+    answer_name,
+    app_for,
+    error_text,
+    highlight,
+    open_panel,
+    save_profile,
+    settle,
+    type_into,
+)
 from tui_support import sync
-
-SIZE = (100, 34)
-
-
-
-
-def app_for(workspace: Path, profile: str | None = None) -> SatconfApp:
-    # Deep checks probe the training environment in a subprocess: not what these tests are about.
-    return make_app(workspace, profile, deep_checks=False)
-
-
-async def settle(pilot: Pilot, app: SatconfApp) -> None:
-    """Wait until every form row is mounted (the rows below the first screen come later)."""
-    for _ in range(50):
-        if getattr(app.form, "complete", True):
-            return
-        await pilot.pause()
-    raise AssertionError("the form never finished mounting")
-
-
-async def type_into(pilot: Pilot, app: SatconfApp, key: str, text: str) -> None:
-    """Replace a field's text by typing, as a user would."""
-    app.form.focus_field(key)
-    await pilot.pause()
-    editor = app.form.editor(key)
-    assert isinstance(editor, Input)
-    editor.action_end()
-    await pilot.press(*["backspace"] * len(editor.value), *text)
-    await pilot.pause()
-
-
-async def answer_name(pilot: Pilot, app: SatconfApp, name: str) -> NamePrompt:
-    assert isinstance(app.screen, NamePrompt)
-    prompt = app.screen
-    box = prompt.query_one("#name", Input)
-    box.action_end()
-    await pilot.press(*["backspace"] * len(box.value), *name)
-    await pilot.pause()
-    return prompt
-
-
-def error_text(prompt: NamePrompt) -> str:
-    return str(prompt.query_one("#name-error", Static).render())
-
-
-async def open_panel(pilot: Pilot, app: SatconfApp) -> ProfilesScreen:
-    await pilot.press("f2")
-    await pilot.pause()
-    screen = app.screen
-    assert isinstance(screen, ProfilesScreen)
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    return screen
-
-
-async def highlight(pilot: Pilot, panel: ProfilesScreen, name: str) -> None:
-    table = panel.query_one(DataTable)
-    table.move_cursor(row=table.get_row_index(name))
-    await pilot.pause()
-    assert panel.highlighted == name
-
-
-def save_profile(profile: str, **values: object) -> Profile:
-    prof = Profile(name=profile, values=dict(values), description=f"about {profile}")
-    ProfileStore().save(prof)
-    return prof
 
 
 @sync
@@ -222,88 +165,6 @@ async def test_delete_needs_confirmation(seed_workspace: Path) -> None:
 
 
 @sync
-async def test_quit_guard(seed_workspace: Path) -> None:
-    save_profile("base", batch_size=4)
-    app = app_for(seed_workspace, "base")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await type_into(pilot, app, "batch_size", "9")
-        await pilot.press("ctrl+q")
-        await pilot.pause()
-        assert isinstance(app.screen, UnsavedChangesScreen)
-        await pilot.press("escape")  # cancel: still running, edit kept
-        await pilot.pause()
-        assert app.is_running and app.dirty
-        assert app.form.values["batch_size"] == 9
-
-        await pilot.press("ctrl+q")
-        await pilot.pause()
-        await pilot.press("s")  # save, then quit
-        await pilot.pause()
-    assert app.return_code == 0
-    assert ProfileStore().load("base").values["batch_size"] == 9
-
-
-@sync
-async def test_quit_guard_discard_and_clean_quit(seed_workspace: Path) -> None:
-    app = app_for(seed_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await pilot.press("ctrl+q")  # nothing edited: quits at once
-        await pilot.pause()
-    assert not app.is_running
-
-    app = app_for(seed_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await type_into(pilot, app, "seed", "1")
-        await pilot.press("ctrl+q")
-        await pilot.pause()
-        assert isinstance(app.screen, UnsavedChangesScreen)
-        await pilot.press("d")
-        await pilot.pause()
-    assert not app.is_running
-    assert ProfileStore().names() == []
-
-
-@sync
-async def test_switching_profile_guards_unsaved_edits(seed_workspace: Path) -> None:
-    save_profile("first", batch_size=1)
-    save_profile("second", batch_size=2)
-    app = app_for(seed_workspace, "first")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await type_into(pilot, app, "batch_size", "11")
-        panel = await open_panel(pilot, app)
-        await highlight(pilot, panel, "second")
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, UnsavedChangesScreen)
-        await pilot.press("escape")  # cancel: nothing switches
-        await pilot.pause()
-        assert app.screen is panel
-        assert app.profile_name == "first" and app.form.values["batch_size"] == 11
-
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("s")  # save "first", then open "second"
-        await pilot.pause()
-        assert app.profile_name == "second" and not app.dirty
-        assert app.form.values["batch_size"] == 2
-        assert ProfileStore().load("first").values["batch_size"] == 11
-
-        await type_into(pilot, app, "batch_size", "3")
-        panel = await open_panel(pilot, app)
-        await highlight(pilot, panel, "first")
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("d")  # discard the edit to "second"
-        await pilot.pause()
-        assert app.profile_name == "first" and app.form.values["batch_size"] == 11
-    assert ProfileStore().load("second").values["batch_size"] == 2
-
-
-@sync
 async def test_panel_lists_corrupt_profiles_and_diffs(seed_workspace: Path,
                                                       satconf_home: Path) -> None:
     save_profile("good", batch_size=128)
@@ -408,26 +269,6 @@ async def test_copy_and_save_as_from_the_panel(seed_workspace: Path) -> None:
         assert saved.description == "all defaults"
         assert saved.values == app.form.values
         assert app.profile_name == "from form" and not app.dirty
-
-
-@sync
-async def test_quit_guard_save_asks_for_a_name_first(seed_workspace: Path) -> None:
-    app = app_for(seed_workspace)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await type_into(pilot, app, "batch_size", "7")
-        await pilot.press("ctrl+q")
-        await pilot.pause()
-        await pilot.press("s")  # no profile yet: the save asks for a name
-        await pilot.pause()
-        prompt = await answer_name(pilot, app, "kept")
-        await pilot.press("ctrl+s")  # a second save key does not stack another prompt
-        await pilot.pause()
-        assert app.screen is prompt
-        await pilot.press("enter")
-        await pilot.pause()
-    assert not app.is_running
-    assert ProfileStore().load("kept").values["batch_size"] == 7
 
 
 def test_diff_text_covers_gpus_workspace_and_foreign_keys(seed_workspace: Path) -> None:

@@ -1,11 +1,24 @@
-"""Running async Pilot tests without an async pytest plugin."""
+"""Shared by the Pilot tests: running async tests without an async pytest plugin,
+a workspace whose train.py records how it was started, fake GPUs, typing helpers.
+
+Loaded as a pytest plugin by conftest, so its fixtures `ws` and `fake_gpus` reach every test.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+from satconf.tui.app import SatconfApp
+from satconf.tui.form import FieldInput
+
+from conftest import make_workspace
 
 
 def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -16,3 +29,63 @@ def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
         asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+SIZE = (100, 32)
+
+
+
+# train.py that records what it was started with, next to itself.
+RECORDER = """\
+import json, os, sys
+here = os.path.dirname(os.path.abspath(__file__))
+data = {"argv": sys.argv, "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"), "cwd": os.getcwd()}
+with open(os.path.join(here, "launched.json.tmp"), "w") as f:
+    json.dump(data, f)
+os.replace(os.path.join(here, "launched.json.tmp"), os.path.join(here, "launched.json"))
+print("recorded the launch", flush=True)
+"""
+
+FAKE_GPUS = [
+    {"index": 0, "name": "NVIDIA A100-SXM4-80GB", "memory_used": 1200, "memory_total": 81920,
+     "utilization": 35, "capability": "8.0"},
+    {"index": 1, "name": "NVIDIA A100-SXM4-80GB", "memory_used": 3, "memory_total": 81920,
+     "utilization": 0, "capability": "8.0"},
+]
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    return make_workspace(tmp_path / "sat", train_py=RECORDER)
+
+
+@pytest.fixture
+def fake_gpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "gpus.json"
+    path.write_text(json.dumps(FAKE_GPUS), encoding="utf-8")
+    monkeypatch.setenv("SATCONF_FAKE_GPUS", str(path))
+    return path
+
+
+async def settle(app: SatconfApp, pilot) -> None:
+    """Let workers finish and their messages land."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def retype(pilot, app: SatconfApp, key: str, text: str) -> None:
+    """Focus a field, clear it with backspaces and type `text`, as a user would."""
+    app.form.focus_field(key)
+    await pilot.pause()
+    widget = app.form.editor(key)
+    assert isinstance(widget, FieldInput)
+    await pilot.press("end", *["backspace"] * len(widget.value), *text)
+    await pilot.pause()
+
+
+def error_text(app: SatconfApp, key: str) -> str:
+    found = app.form.row(key).query(f"#err-{app.form.ids[key]}")
+    if not found or not found.first().display:
+        return ""
+    return str(found.first().render())
