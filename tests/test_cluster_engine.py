@@ -50,6 +50,7 @@ def _forgotten(exit_text: str | None, *, stopped: bool = False) -> RunRecord:
     ("0\n", False, "succeeded"),
     ("3\n", False, "failed"),
     ("143\n", True, "stopped"),
+    ("0\n", True, "stopped"),  # stopped by the user, then a clean exit: still stopped
     (None, False, "unknown"),
 ])
 def test_an_ended_job_is_judged_by_its_exit_file(exit_text: str | None, stopped: bool,

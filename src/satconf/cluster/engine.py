@@ -36,8 +36,8 @@ from satconf.runs.status import (
     QUEUED,
     RUNNING,
     STOPPED,
-    SUCCEEDED,
     UNKNOWN,
+    ended_status,
     register_engine,
 )
 
@@ -138,14 +138,6 @@ def launch_run(config: RunConfig, opts: ClusterOptions, *,
     return start_run(config, base=base)
 
 
-def _ended(record: RunRecord) -> str:
-    if record.stop_requested and record.exit_code != 0:
-        return STOPPED
-    if record.error or record.exit_code != 0:
-        return FAILED
-    return SUCCEEDED
-
-
 def _exit_file_code(folder: Path) -> int | None:
     try:
         text = (folder / EXIT_NAME).read_text(encoding="utf-8").strip()
@@ -160,7 +152,7 @@ def slurm_status(record: RunRecord) -> str:
     The exit status the batch script wrote is read first: a finished job needs
     no question to SLURM, and stays known after SLURM forgets it."""
     if record.ended_at or record.exit_code is not None:
-        return _ended(record)
+        return ended_status(record)
     if not record.job_id:
         return FAILED if record.error else LOST
     folder = run_dir(record.id)
@@ -192,7 +184,7 @@ def slurm_status(record: RunRecord) -> str:
     finish(record)  # the caller's copy too, for whoever shows it next
     with contextlib.suppress(OSError, RunError):  # a read-only runs folder: keep nothing
         update_record(folder, finish)
-    return _ended(record)
+    return ended_status(record)
 
 
 def slurm_stop(folder: Path, record: RunRecord, grace: tuple[float, float]) -> RunRecord:

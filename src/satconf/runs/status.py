@@ -87,7 +87,10 @@ def run_status(record: RunRecord) -> str:
     return engine.status(record) if engine is not None else UNKNOWN
 
 
-def _ended_status(record: RunRecord) -> str:
+def ended_status(record: RunRecord) -> str:
+    """The status of a run that has ended, whatever engine ran it: a run the user
+    stopped is `stopped` even when it then exited cleanly (Lightning saves and
+    exits 0 on SIGINT)."""
     if record.stop_requested:
         return STOPPED
     if record.error or record.exit_code != 0:
@@ -105,7 +108,7 @@ def local_is_going(record: RunRecord) -> bool:
 
 def local_status(record: RunRecord) -> str:
     if record.exit_code is not None or record.ended_at:
-        return _ended_status(record)
+        return ended_status(record)
     # The leader and the supervisor decide; scanning for the rest of the process group
     # is left to `stop`, so that listing many old runs stays quick.
     if record.pid is not None and process_alive(record.pid, record.pid_start):
