@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header
 
@@ -259,10 +259,11 @@ class SatconfApp(ChecksAndLaunch, App[int]):
                                     directory=event.directory), picked)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # The form's keys act on the form only: not under a dialog or in the run view.
+        # The form's keys act on the form only: not under a dialog, in the profiles
+        # panel or in the run view (the form is the bottom of the screen stack).
         if action not in FORM_ACTIONS:
             return True
-        return not (isinstance(self.screen, ModalScreen) or self.screen.id == "run-screen")
+        return len(self.screen_stack) == 1
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
