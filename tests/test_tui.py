@@ -123,7 +123,12 @@ async def test_gpu_selection_changes_cuda_visible_devices(ws: Path, fake_gpus: P
 
         await pilot.press("ctrl+g")
         await pilot.pause()
-        await pilot.press("space", "enter")  # tick GPU 0 as well
+        ticked = app.screen.query_one("#gpu-ticked")
+        assert str(ticked.render()) == "Ticked: GPU 1"  # in words, not by colour alone
+        await pilot.press("space")
+        await pilot.pause()
+        assert str(ticked.render()) == "Ticked: GPU 0, 1"
+        await pilot.press("enter")  # GPU 0 as well
         await pilot.pause()
         assert "CUDA_VISIBLE_DEVICES=0,1 " in app.preview.command
 

@@ -33,6 +33,12 @@ def gpu_label(gpu: Any) -> Text:
     )
 
 
+def ticked_text(indices: list[int]) -> str:
+    if not indices:
+        return "Ticked: none (enter then hides every GPU; use a for all visible)"
+    return "Ticked: GPU " + ", ".join(str(i) for i in indices)
+
+
 class GpuPicker(ModalScreen[Any]):
     """Tick GPUs; Enter applies, `a` means all visible, Escape cancels."""
 
@@ -67,6 +73,8 @@ class GpuPicker(ModalScreen[Any]):
                     *(Selection(gpu_label(g), g.index, g.index in chosen) for g in gpus),
                     id="gpu-list",
                 )
+                # The ticks are told apart by colour alone: say them in words too (NO_COLOR).
+                yield Static(ticked_text(sorted(chosen)), id="gpu-ticked", markup=False)
             yield Static("space: tick · enter: use ticked · a: all visible · esc: cancel",
                          classes="dialog-help", markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -89,6 +97,11 @@ class GpuPicker(ModalScreen[Any]):
         event.stop()
         self.listing = event.listing
         await self.recompose()
+
+    @on(SelectionList.SelectedChanged, "#gpu-list")
+    def _ticked(self, event: SelectionList.SelectedChanged) -> None:
+        ticked = sorted(event.selection_list.selected)
+        self.query_one("#gpu-ticked", Static).update(ticked_text(ticked))
 
     def action_apply(self) -> None:
         if isinstance(self.focused, Button):  # Enter on a button means that button
