@@ -14,10 +14,9 @@ import contextlib
 import copy
 import difflib
 import os
-import tempfile
 from pathlib import Path
 
-from satconf.atomic import atomic_write_bytes, fsync_dir
+from satconf.atomic import atomic_write_bytes
 from satconf.profiles.codec import render_profile
 from satconf.profiles.model import (
     SUFFIX,
@@ -131,7 +130,7 @@ class ProfileStore:
             if overwrite:
                 atomic_write_bytes(path, data)
             else:
-                _write_new(path, data)
+                atomic_write_bytes(path, data, exclusive=True)
         except FileExistsError:
             raise ProfileExistsError(path, None, f"profile {profile.name!r} already "
                                                  "exists") from None
@@ -214,27 +213,3 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    """Like atomic_write_bytes, but raises FileExistsError instead of replacing a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        try:
-            os.link(tmp, path)  # atomic, and refuses an existing name
-        except FileExistsError:
-            raise
-        except OSError:
-            # A filesystem without hard links: check, then rename (a narrow race).
-            if path.exists():
-                raise FileExistsError(path) from None
-            os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    fsync_dir(path.parent)
