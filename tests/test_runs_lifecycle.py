@@ -245,6 +245,23 @@ def test_a_run_whose_processes_vanished_is_lost(tmp_path: Path) -> None:
     assert run_status(record) == "lost"
 
 
+def test_a_record_read_before_the_end_is_not_taken_for_lost(tmp_path: Path) -> None:
+    """A status check that read the record, then found the supervisor gone, raced the
+    supervisor's last write (seen in CI under load as `lost` for a clean run)."""
+    from satconf.command import LaunchPlan
+    from satconf.runs import start_plan
+    from satconf.runs.procs import process_alive
+
+    plan = LaunchPlan(argv=(sys.executable, "-c", "import time; time.sleep(0.3)"),
+                      cwd=str(tmp_path))
+    stale = load_run(start_plan(plan).id)  # pid known, no exit code yet
+    assert stale.exit_code is None and stale.supervisor_pid is not None
+    wait_for(lambda: not process_alive(stale.supervisor_pid, stale.supervisor_start),
+             "the supervisor to write the exit code and exit")
+    assert stale.exit_code is None  # still the old snapshot
+    assert run_status(stale) == "succeeded"
+
+
 def test_logs_follow_prints_until_the_run_ends(tmp_path: Path, run_satconf) -> None:
     ws = workspace(tmp_path, FAILING_TRAIN)
     out = run_satconf("launch", "--workspace", str(ws), "--json")

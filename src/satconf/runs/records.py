@@ -106,6 +106,10 @@ class RunRecord:
     job_id: str | None = None  # for engines that hand the run to a scheduler
     extra: dict[str, Any] = field(default_factory=dict)
     format: int = FORMAT
+    # The folder this record was read from (never stored): lets a status check read
+    # the record again after finding the processes gone, since the supervisor writes
+    # the exit code just before it exits.
+    source: Path | None = field(default=None, compare=False, repr=False)
 
     @property
     def stop_requested(self) -> bool:
@@ -114,13 +118,14 @@ class RunRecord:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         extra = data.pop("extra")
+        data.pop("source")
         return {**extra, **data}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunRecord:
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             raise ValueError("not a run record (no id)")
-        known = {f.name for f in fields(cls)} - {"extra"}
+        known = {f.name for f in fields(cls)} - {"extra", "source"}
         kwargs = {k: v for k, v in data.items() if k in known}
         kwargs["stop_steps"] = [StopStep.from_json(s) for s in data.get("stop_steps") or []
                                 if isinstance(s, dict)]
@@ -157,9 +162,11 @@ def read_record(folder: Path) -> RunRecord:
     except json.JSONDecodeError as exc:
         raise RunError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
     try:
-        return RunRecord.from_json(data)
+        record = RunRecord.from_json(data)
     except (TypeError, ValueError) as exc:
         raise RunError(f"{path}: {exc}") from None
+    record.source = folder
+    return record
 
 
 def write_record(folder: Path, record: RunRecord) -> None:

@@ -120,7 +120,23 @@ def local_status(record: RunRecord) -> str:
         started = parse_iso(record.started_at)
         if started is not None and time.time() - started.timestamp() < STARTING_WINDOW_S:
             return RUNNING
+    # The record in hand may predate the end: the supervisor writes the exit code, then
+    # exits, so with every process gone a fresh read tells an ended run from a lost one.
+    fresh = _reread(record)
+    if fresh is not None and (fresh.exit_code is not None or fresh.ended_at):
+        return ended_status(fresh)
     return STOPPED if record.stop_requested else LOST
+
+
+def _reread(record: RunRecord) -> RunRecord | None:
+    if record.source is None:
+        return None
+    from satconf.runs.records import read_record
+
+    try:
+        return read_record(record.source)
+    except RunError:
+        return None
 
 
 def _wait(cond: Callable[[], bool], timeout: float, poll: float = 0.05) -> bool:

@@ -25,6 +25,7 @@ from satconf.tui.messages import RunEnded, RunLines
 
 POLL_S = 0.2
 STATUS_EVERY_S = 1.0
+UNREADABLE_GIVE_UP_S = 10.0  # a record unreadable this long (deleted?) ends the following
 STATUS_STYLE = {"running": "bold green", "succeeded": "bold green", "failed": "bold red",
                 "stopped": "bold yellow", "lost": "bold red"}
 
@@ -110,6 +111,7 @@ class RunScreen(Screen[None]):
         worker = get_current_worker()
         path = _log_file(self.record)
         offset, partial, last_status = 0, "", 0.0
+        unreadable_since: float | None = None
         while not worker.is_cancelled:
             chunk = b""
             try:
@@ -130,8 +132,15 @@ class RunScreen(Screen[None]):
                 last_status = now
                 try:
                     record, status = _fresh(self.record)
-                except Exception:
-                    record, status = self.record, "lost"
+                    unreadable_since = None
+                except Exception as exc:  # a moment's trouble reading is retried, not an end
+                    unreadable_since = unreadable_since or now
+                    if now - unreadable_since < UNREADABLE_GIVE_UP_S:
+                        time.sleep(POLL_S)
+                        continue
+                    self.app.call_from_thread(
+                        self.notify, f"Cannot read the run's record: {exc}", severity="error")
+                    record, status = self.record, "unknown"
                 if status != "running":
                     self.record = record
                     if partial:
