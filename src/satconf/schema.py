@@ -12,6 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from satconf.pydantic_plugins import skip_plugin_discovery
+
+skip_plugin_discovery()  # before this module builds a model: see satconf.pydantic_plugins
+
 
 class LoggerType(str, Enum):
     WANDB = "wandb"

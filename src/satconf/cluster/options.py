@@ -13,6 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from satconf.pydantic_plugins import skip_plugin_discovery
+
+skip_plugin_discovery()  # before this module builds a model: see satconf.pydantic_plugins
+
 Engine = Literal["local", "slurm", "torchrun"]
 ENGINES: tuple[str, ...] = ("local", "slurm", "torchrun")
 OPTIONS_KEY = "cluster"  # the table in a profile's options
