@@ -92,3 +92,24 @@ def test_recover_off_does_nothing(tmp_path: Path) -> None:
     ws, config = _config(tmp_path)
     touch(ws / "ckpts" / "epoch=3-step=1200.ckpt")
     assert apply_recover(config) == (config, None)
+
+
+def test_cached_lookups_list_a_folder_again_only_when_it_changed(tmp_path: Path) -> None:
+    folder = tmp_path / "ckpts"
+    touch(folder / "epoch=0-step=100.ckpt")
+    first = find_recover_checkpoint(values(), tmp_path, cached=True)
+    assert first is not None and first.name == "epoch=0-step=100.ckpt"
+    # A checkpoint added while the folder's mtime reads as before (a coarse-mtime
+    # filesystem): the cached lookup keeps the listing it has, a launch's lookup does not.
+    stamp = folder.stat().st_mtime_ns
+    newer = touch(folder / "epoch=1-step=200.ckpt")
+    os.utime(folder, ns=(stamp, stamp))
+    assert find_recover_checkpoint(values(), tmp_path, cached=True) == first
+    assert find_recover_checkpoint(values(), tmp_path) == newer.resolve()
+    # An ordinary change to the folder is seen by the cached lookup too.
+    newest = touch(folder / "epoch=2-step=300.ckpt")
+    os.utime(folder, ns=(stamp + 10**9, stamp + 10**9))
+    assert find_recover_checkpoint(values(), tmp_path, cached=True) == newest.resolve()
+    newest.unlink()
+    os.utime(folder, ns=(stamp + 2 * 10**9, stamp + 2 * 10**9))
+    assert find_recover_checkpoint(values(), tmp_path, cached=True) == newer.resolve()

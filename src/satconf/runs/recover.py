@@ -56,13 +56,43 @@ def glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
-def find_recover_checkpoint(values: dict[str, Any], cwd: Path | str) -> Path | None:
-    """The newest checkpoint for these values (run name, save_dir) under `cwd`, if any."""
+def find_recover_checkpoint(values: dict[str, Any], cwd: Path | str, *,
+                            cached: bool = False) -> Path | None:
+    """The newest checkpoint for these values (run name, save_dir) under `cwd`, if any.
+
+    `cached`: reuse a folder's last listing while its mtime is unchanged (for the
+    preview, asked on every keystroke); a launch always lists afresh, since a
+    coarse mtime (some network filesystems) may hide a checkpoint written in the
+    same second as the last listing."""
     best: tuple[int, int, float] | None = None
     found: Path | None = None
     for folder in candidate_dirs(values, Path(cwd)):
-        if not folder.is_dir():
-            continue
+        hit = newest_in(folder, cached=cached)
+        if hit is not None and (best is None or hit[0] > best):
+            best, found = hit
+    return found.resolve() if found is not None else None
+
+
+# folder -> (its mtime and inode when read, its newest checkpoint). The form's preview asks
+# on every keystroke; a save_dir on shared storage with thousands of files would make each
+# listing slow, while a folder's mtime changes whenever a checkpoint is added or removed.
+_newest: dict[Path, tuple[tuple[int, int], tuple[tuple[int, int, float], Path] | None]] = {}
+
+
+def newest_in(folder: Path, *, cached: bool = False
+              ) -> tuple[tuple[int, int, float], Path] | None:
+    """((step, epoch, mtime), path) of the newest checkpoint directly in `folder`."""
+    try:
+        st = folder.stat()
+    except OSError:
+        _newest.pop(folder, None)
+        return None
+    stamp = (st.st_mtime_ns, st.st_ino)
+    last = _newest.get(folder) if cached else None
+    if last is not None and last[0] == stamp and (last[1] is None or last[1][1].is_file()):
+        return last[1]
+    best: tuple[tuple[int, int, float], Path] | None = None
+    if folder.is_dir():
         for path in folder.glob("*.ckpt"):
             rank = checkpoint_step(path)
             if rank is None or not path.is_file():
@@ -72,15 +102,17 @@ def find_recover_checkpoint(values: dict[str, Any], cwd: Path | str) -> Path | N
             except OSError:
                 continue
             key = (rank[0], rank[1], mtime)
-            if best is None or key > best:
-                best, found = key, path
-    return found.resolve() if found is not None else None
+            if best is None or key > best[0]:
+                best = (key, path)
+    _newest[folder] = (stamp, best)
+    return best
 
 
-def apply_recover(config: RunConfig) -> tuple[RunConfig, str | None]:
+def apply_recover(config: RunConfig, *, cached: bool = False) -> tuple[RunConfig, str | None]:
     """The config to launch and a one-line note for the user (None when recover is off).
 
     Pure apart from reading the folder: the input config is not changed.
+    `cached` as in `find_recover_checkpoint`: for previews, never for a launch.
     """
     values = config.values
     if not wants_recover(values):
@@ -91,7 +123,7 @@ def apply_recover(config: RunConfig) -> tuple[RunConfig, str | None]:
     if "ckpt_path" not in config.fields:
         return config, "recover: defaults.ini has no ckpt_path key, so there is nothing to resume"
     cwd = config.workspace.root
-    found = find_recover_checkpoint(values, cwd)
+    found = find_recover_checkpoint(values, cwd, cached=cached)
     if found is None:
         where = ", ".join(str(d) for d in candidate_dirs(values, cwd)[:2])
         return config, f"recover: no checkpoint of run {values.get('name')!r} in {where}; " \

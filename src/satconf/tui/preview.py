@@ -42,7 +42,7 @@ class CommandPreview(Static):
             note = None
             if wants_recover(config.values):
                 # The launch applies recover, so the preview shows the checkpoint it picks.
-                config, note = apply_recover(config)
+                config, note = apply_recover(config, cached=True)
             try:
                 self.plan = config.plan()
             except PlanError as exc:
