@@ -11,6 +11,14 @@ from pathlib import Path
 from conftest import make_workspace
 
 
+def fresh_python(code: str) -> str:
+    """What `code` prints in a new interpreter (sys.modules as a satconf command starts)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
 def test_pydantic_takes_only_get_plugins_from_its_loader() -> None:
     """The stand-in offers `get_plugins`; a pydantic that imports more fails here, not for users."""
     from pydantic.plugin import _schema_validator
@@ -31,10 +39,7 @@ def test_a_whole_dry_run_never_imports_importlib_metadata(tmp_path: Path) -> Non
         f"sys.argv = ['satconf', 'launch', '--dry-run', '--json', '--workspace', {str(ws)!r}]\n"
         "sys.exit(main())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert '"--name=stable_audio_tools"' in out.stdout
+    assert '"--name=stable_audio_tools"' in fresh_python(code)
 
 
 def test_other_names_still_come_from_pydantics_real_loader() -> None:
@@ -45,10 +50,7 @@ def test_other_names_still_come_from_pydantics_real_loader() -> None:
         "print(type(_loader).__name__, list(_loader.get_plugins()), "
         "_loader.PYDANTIC_ENTRY_POINT_GROUP)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["_NoPlugins", "[]", "pydantic"]
+    assert fresh_python(code).split() == ["_NoPlugins", "[]", "pydantic"]
 
 
 def test_a_loader_pydantic_already_imported_is_left_alone() -> None:
@@ -58,7 +60,4 @@ def test_a_loader_pydantic_already_imported_is_left_alone() -> None:
         "import satconf.schema\n"
         "print(sys.modules['pydantic.plugin._loader'] is real)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "True"
+    assert fresh_python(code).strip() == "True"
