@@ -221,3 +221,46 @@ async def test_preview_shows_the_checkpoint_recover_resumes(ws: Path) -> None:
         argv = app.preview.plan.argv
         assert f"--ckpt-path={(out / 'epoch=2-step=300.ckpt').resolve()}" in argv
         assert "resuming from" in str(app.preview.render())
+
+
+@sync
+async def test_run_view_rides_out_an_unreadable_record(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record that cannot be read for a moment is retried, not taken for the run's end;
+    one that stays unreadable ends the following as `unknown`, never as `lost`."""
+    from satconf.runs import load_run, stop_run
+    from satconf.runs.records import RECORD, run_dir
+    from satconf.tui import run_view
+    from satconf.tui.run_view import RunScreen
+
+    forever = "import time\nprint('step 0', flush=True)\nwhile True:\n    time.sleep(0.1)\n"
+    ws = make_workspace(tmp_path / "forever", train_py=forever)
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f5")
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if isinstance(app.screen, RunScreen) and app.screen.lines_seen:
+                break
+        screen = app.screen
+        assert isinstance(screen, RunScreen) and screen.status == "running"
+        record = run_dir(screen.record.id) / RECORD
+        aside = record.with_suffix(".aside")
+        try:
+            record.rename(aside)  # e.g. a moment's trouble on a network home folder
+            await asyncio.sleep(1.0)
+            assert screen.status == "running"
+            aside.rename(record)
+            monkeypatch.setattr(run_view, "UNREADABLE_GIVE_UP_S", 0.3)
+            record.rename(aside)
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                if screen.status != "running":
+                    break
+            assert screen.status == "unknown"
+        finally:
+            if aside.exists():
+                aside.rename(record)
+            stop_run(screen.record.id, grace=(0.5, 0.5))
+        assert load_run(screen.record.id).stop_steps
