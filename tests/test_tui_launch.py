@@ -6,10 +6,11 @@ import asyncio
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from satconf.tui.app import make_app
+from satconf.tui.app import SatconfApp, make_app
 
 from conftest import make_workspace
 from tui_support import (
@@ -178,23 +179,34 @@ def test_run_goes_on_after_the_tui_quits(tmp_path: Path) -> None:
     assert run_status(load_run(run_id)) == "succeeded"
 
 
-@sync
-async def test_run_view_stops_the_run(tmp_path: Path) -> None:
+FOREVER = "import time\nprint('step 0', flush=True)\nwhile True:\n    time.sleep(0.1)\n"
+
+
+def forever_app(tmp_path: Path) -> SatconfApp:
+    """The form on a workspace whose train.py prints a line, then runs until stopped."""
+    return make_app(make_workspace(tmp_path / "forever", train_py=FOREVER), deep_checks=False)
+
+
+async def launch_into_run_view(app: SatconfApp, pilot) -> Any:
+    """f5, then the run view once the run's first log line is in it."""
     from satconf.tui.run_view import RunScreen
 
-    forever = "import time\nprint('step 0', flush=True)\nwhile True:\n    time.sleep(0.1)\n"
-    ws = make_workspace(tmp_path / "forever", train_py=forever)
-    app = make_app(ws, deep_checks=False)
+    await pilot.pause()
+    await pilot.press("f5")
+    for _ in range(400):
+        await asyncio.sleep(0.05)
+        if isinstance(app.screen, RunScreen) and app.screen.lines_seen:
+            break
+    screen = app.screen
+    assert isinstance(screen, RunScreen) and screen.status == "running"
+    return screen
+
+
+@sync
+async def test_run_view_stops_the_run(tmp_path: Path) -> None:
+    app = forever_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("f5")
-        screen = None
-        for _ in range(400):
-            await asyncio.sleep(0.05)
-            if isinstance(app.screen, RunScreen) and app.screen.lines_seen:
-                screen = app.screen
-                break
-        assert screen is not None and screen.status == "running"
+        screen = await launch_into_run_view(app, pilot)
         await pilot.press("s")
         for _ in range(600):
             await asyncio.sleep(0.05)
@@ -231,20 +243,10 @@ async def test_run_view_rides_out_an_unreadable_record(tmp_path: Path,
     from satconf.runs import load_run, stop_run
     from satconf.runs.records import RECORD, run_dir
     from satconf.tui import run_view
-    from satconf.tui.run_view import RunScreen
 
-    forever = "import time\nprint('step 0', flush=True)\nwhile True:\n    time.sleep(0.1)\n"
-    ws = make_workspace(tmp_path / "forever", train_py=forever)
-    app = make_app(ws, deep_checks=False)
+    app = forever_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("f5")
-        for _ in range(400):
-            await asyncio.sleep(0.05)
-            if isinstance(app.screen, RunScreen) and app.screen.lines_seen:
-                break
-        screen = app.screen
-        assert isinstance(screen, RunScreen) and screen.status == "running"
+        screen = await launch_into_run_view(app, pilot)
         record = run_dir(screen.record.id) / RECORD
         aside = record.with_suffix(".aside")
         try:
