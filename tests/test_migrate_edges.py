@@ -193,3 +193,17 @@ def test_odd_sources_fail_cleanly(tmp_path: Path, text: str, suffix: str, to: st
         except MigrateError as exc:
             assert str(exc).startswith(str(src)) or str(exc).startswith(str(out))
             assert not out.exists()
+
+
+@pytest.mark.parametrize(("data", "line", "reason"), [
+    (b"name: run\nformat: \xe9t\xe9\n", 2, "is not UTF-8 text (byte 0xe9)"),
+    (b"\x7fELF\x00\x00\x01", None, "is a binary file, not a text file"),
+])
+def test_a_source_that_is_not_text_names_the_file_and_line(tmp_path: Path, data: bytes,
+                                                           line: int | None, reason: str) -> None:
+    src = tmp_path / "src.yaml"
+    src.write_bytes(data)
+    with pytest.raises(MigrateError) as info:
+        migrate(src, "ini", tmp_path / "out.ini")
+    assert (info.value.line, info.value.reason) == (line, reason)
+    assert not (tmp_path / "out.ini").exists()

@@ -19,7 +19,7 @@ from enum import Enum
 from pathlib import Path, PurePath
 from typing import Any
 
-from satconf.fileerrors import FileProblem, read_bytes
+from satconf.fileerrors import FileProblem, read_text
 
 SECTION = "DEFAULTS"
 STOP_KEYS = ("wandb_config", "config_file")
@@ -110,23 +110,13 @@ _KEY_LINE = re.compile(r"^(?P<key>[^\s=:#;\[][^=:]*?)\s*[=:]")
 _SECTION_LINE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]")
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    if b"\x00" in raw:
-        return _fail(path, None, "is a binary file, not an INI text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise IniError(path, line, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
-
-
 def _fail(path: Path, line: int | None, reason: str) -> Any:
     raise IniError(path, line, reason)
 
 
 def read_defaults_ini(path: Path | str) -> DefaultsIni:
     path = Path(path)
-    return parse_defaults_ini(_decode(read_bytes(path, IniError), path), path)
+    return parse_defaults_ini(read_text(path, IniError, "an INI text"), path)
 
 
 def parse_defaults_ini(text: str, path: Path | str = "defaults.ini") -> DefaultsIni:

@@ -31,3 +31,20 @@ def read_bytes(path: Path, error: type[FileProblem]) -> bytes:
         raise error(path, None, "is a folder, not a file") from None
     except OSError as exc:
         raise error(path, None, f"cannot be read ({exc.strerror})") from None
+
+
+def decode_text(data: bytes, path: Path | None, error: type[FileProblem],
+                kind: str = "a text file") -> str:
+    """UTF-8 text (a BOM is dropped), or `error`: binary data, or the line of the first bad byte."""
+    if b"\x00" in data:
+        raise error(path, None, f"is a binary file, not {kind}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(path, line, f"is not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
+
+
+def read_text(path: Path, error: type[FileProblem], kind: str = "a text file") -> str:
+    """`read_bytes` then `decode_text`: a file's text, or `error` saying why not."""
+    return decode_text(read_bytes(path, error), path, error, kind)

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from satconf.fileerrors import read_bytes
+from satconf import fileerrors
 from satconf.migrate.model import (
     Document,
     Entry,
@@ -149,12 +149,7 @@ def render_yaml(doc: Document, source: Path) -> str:
 
 
 def read_text(path: Path) -> str:
-    raw = read_bytes(path, MigrateError)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise MigrateError(path, line, "is not UTF-8 text") from None
+    return fileerrors.read_text(path, MigrateError)
 
 
 def load_mapping(path: Path, text: str) -> tuple[dict[Any, Any], dict[Any, int]]:

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from satconf.fileerrors import decode_text
 from satconf.profiles.codec import LAUNCH_KEYS, NONE_KEYS, TOP_KEYS
 from satconf.profiles.model import FORMAT_VERSION, Profile, ProfileError, validate_name
 
@@ -30,23 +31,12 @@ def parse_profile(data: bytes, path: Path | str | None, *, name: str | None = No
     Raises ProfileError naming the file, the line where known, and the reason.
     """
     path = Path(path) if path is not None else None
-    text = _decode(data, path)
+    text = decode_text(data, path, ProfileError, "a TOML profile")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(exc, text, path) from None
     return _Reader(doc, text, path).profile(name)
-
-
-def _decode(data: bytes, path: Path | None) -> str:
-    if b"\x00" in data:
-        raise ProfileError(path, None, "is a binary file, not a TOML profile")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        reason = f"is not UTF-8 text (byte 0x{data[exc.start]:02x})"
-        raise ProfileError(path, line, reason) from None
 
 
 def _toml_error(exc: Exception, text: str, path: Path | None) -> ProfileError:
