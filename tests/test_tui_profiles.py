@@ -19,19 +19,17 @@ from tui_profiles_support import (
     highlight,
     open_panel,
     save_profile,
-    settle,
-    type_into,
 )
-from tui_support import sync
+from tui_support import retype, settle, sync
 
 
 @sync
 async def test_save_writes_a_profile_matching_the_form(seed_workspace: Path) -> None:
     app = app_for(seed_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await type_into(pilot, app, "batch_size", "16")
-        await type_into(pilot, app, "name", "ablation one")
+        await settle(app, pilot)
+        await retype(pilot, app, "batch_size", "16")
+        await retype(pilot, app, "name", "ablation one")
         assert app.dirty
         await pilot.press("ctrl+s")  # no profile yet: asks for a name
         await pilot.pause()
@@ -50,7 +48,7 @@ async def test_save_writes_a_profile_matching_the_form(seed_workspace: Path) -> 
         assert saved.workspace == str(seed_workspace.resolve())
 
         # A second ctrl+s saves in place, without asking.
-        await type_into(pilot, app, "batch_size", "32")
+        await retype(pilot, app, "batch_size", "32")
         assert app.dirty and "modified" in app.title
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -64,7 +62,7 @@ async def test_reopening_restores_the_form(seed_workspace: Path) -> None:
     save_profile("big", batch_size=64, seed=7, precision="bf16-mixed", name="run big")
     app = app_for(seed_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(app, pilot)
         panel = await open_panel(pilot, app)
         await highlight(pilot, panel, "big")
         await pilot.press("enter")
@@ -81,7 +79,7 @@ async def test_reopening_restores_the_form(seed_workspace: Path) -> None:
     # Started with --profile, the app restores the same form.
     app = app_for(seed_workspace, "big")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(app, pilot)
         editor = app.form.editor("batch_size")
         assert isinstance(editor, Input) and editor.value == "64"
         assert app.profile_name == "big" and not app.dirty
@@ -92,7 +90,7 @@ async def test_bad_name_is_refused_with_the_rule(seed_workspace: Path) -> None:
     save_profile("taken")
     app = app_for(seed_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(app, pilot)
         await pilot.press("ctrl+s")
         await pilot.pause()
         for name, rule in (("../evil", "path separator"), (".hidden", "starts with a dot"),
@@ -118,7 +116,7 @@ async def test_rename_asks_for_a_valid_new_name(seed_workspace: Path) -> None:
     save_profile("other")
     app = app_for(seed_workspace, "old")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(app, pilot)
         panel = await open_panel(pilot, app)
         await highlight(pilot, panel, "old")
         await pilot.press("r")
@@ -143,7 +141,7 @@ async def test_delete_needs_confirmation(seed_workspace: Path) -> None:
     save_profile("doomed")
     app = app_for(seed_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(app, pilot)
         panel = await open_panel(pilot, app)
         await highlight(pilot, panel, "doomed")
         await pilot.press("d")
@@ -172,7 +170,7 @@ async def test_panel_lists_corrupt_profiles_and_diffs(seed_workspace: Path,
     bad.write_text("format = 1\nname = \n", encoding="utf-8")
     app = app_for(seed_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(app, pilot)
         panel = await open_panel(pilot, app)
         assert sorted(panel.rows) == ["broken", "good"]
         assert panel.rows["broken"].error and "broken.toml" in panel.rows["broken"].error
@@ -195,10 +193,10 @@ async def test_save_refuses_to_overwrite_an_unreadable_profile(seed_workspace: P
     save_profile("mine", batch_size=3)
     app = app_for(seed_workspace, "mine")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(app, pilot)
         path = satconf_home / "profiles" / "mine.toml"
         path.write_text("hand = [edit\n", encoding="utf-8")
-        await type_into(pilot, app, "batch_size", "5")
+        await retype(pilot, app, "batch_size", "5")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.dirty  # not saved
@@ -210,8 +208,8 @@ async def test_deleting_or_renaming_the_open_profile_keeps_the_form(seed_workspa
     save_profile("open one", batch_size=6)
     app = app_for(seed_workspace, "open one")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await type_into(pilot, app, "seed", "5")
+        await settle(app, pilot)
+        await retype(pilot, app, "seed", "5")
         panel = await open_panel(pilot, app)
         await highlight(pilot, panel, "open one")
         await pilot.press("r")
@@ -243,7 +241,7 @@ async def test_copy_and_save_as_from_the_panel(seed_workspace: Path) -> None:
     save_profile("source", batch_size=12)
     app = app_for(seed_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(app, pilot)
         panel = await open_panel(pilot, app)
         await highlight(pilot, panel, "source")
         await pilot.press("c")
@@ -292,9 +290,9 @@ async def test_keys_of_another_workspace_survive_open_and_save(seed_workspace: P
                                 workspace="/other/checkout"))
     app = app_for(seed_workspace, "fork")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(app, pilot)
         assert "fork_only" not in app.form.values
-        await type_into(pilot, app, "batch_size", "5")
+        await retype(pilot, app, "batch_size", "5")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not app.dirty

@@ -14,10 +14,8 @@ from tui_profiles_support import (
     highlight,
     open_panel,
     save_profile,
-    settle,
-    type_into,
 )
-from tui_support import sync
+from tui_support import retype, settle, sync
 
 
 @sync
@@ -25,8 +23,8 @@ async def test_quit_guard(seed_workspace: Path) -> None:
     save_profile("base", batch_size=4)
     app = app_for(seed_workspace, "base")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await type_into(pilot, app, "batch_size", "9")
+        await settle(app, pilot)
+        await retype(pilot, app, "batch_size", "9")
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, UnsavedChangesScreen)
@@ -47,15 +45,15 @@ async def test_quit_guard(seed_workspace: Path) -> None:
 async def test_quit_guard_discard_and_clean_quit(seed_workspace: Path) -> None:
     app = app_for(seed_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(app, pilot)
         await pilot.press("ctrl+q")  # nothing edited: quits at once
         await pilot.pause()
     assert not app.is_running
 
     app = app_for(seed_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await type_into(pilot, app, "seed", "1")
+        await settle(app, pilot)
+        await retype(pilot, app, "seed", "1")
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, UnsavedChangesScreen)
@@ -71,8 +69,8 @@ async def test_switching_profile_guards_unsaved_edits(seed_workspace: Path) -> N
     save_profile("second", batch_size=2)
     app = app_for(seed_workspace, "first")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await type_into(pilot, app, "batch_size", "11")
+        await settle(app, pilot)
+        await retype(pilot, app, "batch_size", "11")
         panel = await open_panel(pilot, app)
         await highlight(pilot, panel, "second")
         await pilot.press("enter")
@@ -91,7 +89,7 @@ async def test_switching_profile_guards_unsaved_edits(seed_workspace: Path) -> N
         assert app.form.values["batch_size"] == 2
         assert ProfileStore().load("first").values["batch_size"] == 11
 
-        await type_into(pilot, app, "batch_size", "3")
+        await retype(pilot, app, "batch_size", "3")
         panel = await open_panel(pilot, app)
         await highlight(pilot, panel, "first")
         await pilot.press("enter")
@@ -106,8 +104,8 @@ async def test_switching_profile_guards_unsaved_edits(seed_workspace: Path) -> N
 async def test_quit_guard_save_asks_for_a_name_first(seed_workspace: Path) -> None:
     app = app_for(seed_workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await type_into(pilot, app, "batch_size", "7")
+        await settle(app, pilot)
+        await retype(pilot, app, "batch_size", "7")
         await pilot.press("ctrl+q")
         await pilot.pause()
         await pilot.press("s")  # no profile yet: the save asks for a name

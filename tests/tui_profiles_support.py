@@ -15,31 +15,9 @@ from satconf.tui.profiles_screen import ProfilesScreen
 SIZE = (100, 34)
 
 
-
-
 def app_for(workspace: Path, profile: str | None = None) -> SatconfApp:
     # Deep checks probe the training environment in a subprocess: not what these tests are about.
     return make_app(workspace, profile, deep_checks=False)
-
-
-async def settle(pilot: Pilot, app: SatconfApp) -> None:
-    """Wait until every form row is mounted (the rows below the first screen come later)."""
-    for _ in range(50):
-        if getattr(app.form, "complete", True):
-            return
-        await pilot.pause()
-    raise AssertionError("the form never finished mounting")
-
-
-async def type_into(pilot: Pilot, app: SatconfApp, key: str, text: str) -> None:
-    """Replace a field's text by typing, as a user would."""
-    app.form.focus_field(key)
-    await pilot.pause()
-    editor = app.form.editor(key)
-    assert isinstance(editor, Input)
-    editor.action_end()
-    await pilot.press(*["backspace"] * len(editor.value), *text)
-    await pilot.pause()
 
 
 async def answer_name(pilot: Pilot, app: SatconfApp, name: str) -> NamePrompt:

@@ -34,7 +34,6 @@ def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
 SIZE = (100, 32)
 
 
-
 # train.py that records what it was started with, next to itself.
 RECORDER = """\
 import json, os, sys
@@ -68,8 +67,14 @@ def fake_gpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 async def settle(app: SatconfApp, pilot) -> None:
-    """Let workers finish and their messages land."""
-    await pilot.pause()
+    """Wait until every form row is mounted (the rows below the first screen come just
+    after the first frame), then let workers finish and their messages land."""
+    for _ in range(50):
+        await pilot.pause()
+        if getattr(app.form, "complete", True):
+            break
+    else:
+        raise AssertionError("the form never finished mounting")
     await app.workers.wait_for_complete()
     await pilot.pause()
 
