@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -269,20 +270,19 @@ def run_save(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ rename / copy / delete
 
 def run_rename(args: argparse.Namespace) -> int:
-    try:
-        prof = ProfileStore().rename(args.old, args.new)
-    except ProfileError as exc:
-        raise _fail(exc) from None
-    warn(f"renamed profile {args.old!r} to {prof.name!r}")
-    return 0
+    return _from_to(ProfileStore().rename, args.old, args.new, "renamed")
 
 
 def run_copy(args: argparse.Namespace) -> int:
+    return _from_to(ProfileStore().copy, args.src, args.dst, "copied")
+
+
+def _from_to(op: Callable[[str, str], Profile], src: str, dst: str, done: str) -> int:
     try:
-        prof = ProfileStore().copy(args.src, args.dst)
+        prof = op(src, dst)
     except ProfileError as exc:
         raise _fail(exc) from None
-    warn(f"copied profile {args.src!r} to {prof.name!r}")
+    warn(f"{done} profile {src!r} to {prof.name!r}")
     return 0
 
 
