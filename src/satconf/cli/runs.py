@@ -36,6 +36,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="keep printing new lines until the run ends (Ctrl-C stops following)")
     logs.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N lines")
     logs.set_defaults(func=run_logs)
+    metrics = runs.add_parser("metrics", help="a run's metrics per step (from metrics.jsonl)")
+    metrics.add_argument("run_id", metavar="ID", help="run id, a unique prefix of one, or `last`")
+    form = metrics.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="a JSON array, one object a step")
+    form.add_argument("--csv", action="store_true", help="CSV, one column a metric")
+    metrics.add_argument("--rebuild", action="store_true",
+                         help="write metrics.jsonl afresh from the run's log first")
+    metrics.set_defaults(func=run_metrics)
     stop = runs.add_parser("stop", help="stop a run: SIGINT, then SIGTERM, then SIGKILL")
     stop.add_argument("run_id", metavar="ID", help="run id, a unique prefix of one, or `last`")
     stop.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
@@ -86,7 +94,68 @@ def record_json(record: RunRecord, *, tail: int = 0) -> dict[str, Any]:
     data["log"] = str(log_path(record.id))
     if tail:
         data["log_tail"] = tail_lines(log_path(record.id), tail)
+        latest = _latest(record)  # only with the tail: a list stays cheap
+        data["latest"] = latest.to_json() if latest is not None else None
     return data
+
+
+def _latest(record: RunRecord) -> Any:
+    from satconf.runs import run_dir
+    from satconf.runs.metrics import latest_of
+    from satconf.runs.watch import accumulate_of
+
+    return latest_of(run_dir(record.id), accumulate=accumulate_of(record.values))
+
+
+def _latest_lines(record: RunRecord) -> list[str]:
+    """`progress` and `metrics` lines: the last step the log showed."""
+    row = _latest(record)
+    if row is None:
+        return ["progress  no training step yet"]
+    from satconf.runs.progress import format_seconds
+
+    rate = f", {row.rate:.2f} it/s" if row.rate is not None else ""
+    lines = [f"progress  step {row.step}, epoch {row.epoch} ({row.batch}/{row.total or '?'})"
+             f"{rate}, epoch time {format_seconds(row.elapsed_s)}"]
+    lines += [f"metric    {k} = {v:g}" for k, v in row.metrics.items()]
+    return lines
+
+
+def run_metrics(args: argparse.Namespace) -> int:
+    from satconf.runs import run_dir
+    from satconf.runs.metrics import load_rows, metric_names, rebuild, to_csv
+    from satconf.runs.watch import accumulate_of
+
+    record = _load(args.run_id)
+    folder, accumulate = run_dir(record.id), accumulate_of(record.values)
+    if args.rebuild:
+        try:
+            count = rebuild(folder, accumulate=accumulate)
+        except OSError as exc:
+            raise CliError(f"cannot rebuild {folder}: {exc}", EXIT_ERRORS) from None
+        warn(f"metrics.jsonl rebuilt from the log: {count} step(s)")
+    rows = list(load_rows(folder, accumulate=accumulate))
+    if args.json:
+        print_json([row.to_json() for row in rows])
+        return 0
+    if args.csv:
+        sys.stdout.write(to_csv(rows))
+        return 0
+    if not rows:
+        print(f"run {record.id}: no training step in its log yet")
+        return 0
+    names = metric_names(rows)
+    table = [["step", "epoch", "it/s", *names]]
+    for row in rows:
+        table.append([str(row.step), str(row.epoch), "-" if row.rate is None else f"{row.rate:.2f}",
+                      *(f"{row.metrics[n]:g}" if n in row.metrics else "-" for n in names)])
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for r in table:
+        print("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
+    return 0
+
+
+UNREADABLE = "unreadable"
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -141,6 +210,7 @@ def run_show(args: argparse.Namespace) -> int:
         lines.append(f"error     {record.error}")
     lines += [f"stop      {s.signal} at {_local_time(s.at)}: {s.result}" for s in record.stop_steps]
     lines.append(f"log       {log_path(record.id)}")
+    lines += _latest_lines(record)
     print("\n".join(lines))
     tail = tail_lines(log_path(record.id), args.tail)
     if tail:

@@ -129,6 +129,12 @@ def supervise(folder: str, report_fd: int, cwd: str, argv: list[str]) -> int:
         r.supervisor_start = process_start(me)
     update_record(run, started)
 
+    try:  # metrics and alerts (satconf.runs.watch) only read the log: never the run's concern
+        from satconf.runs.watch import start_watcher
+
+        watcher = start_watcher(run)
+    except Exception:
+        watcher = None
     while True:
         try:
             _, status = os.waitpid(pid, 0)
@@ -149,6 +155,8 @@ def supervise(folder: str, report_fd: int, cwd: str, argv: list[str]) -> int:
             except ValueError:
                 r.exit_signal = f"signal {-code}"
     update_record(run, ended)
+    if watcher is not None:
+        watcher.close(code)  # after the record: nothing waits on its alerts; never raises
     return 0
 
 
