@@ -12,7 +12,8 @@ from types import ModuleType
 import pytest
 
 from satconf.runconfig import load_run_config
-from satconf.runs import list_runs, load_run, log_path, run_status, stop_run
+from satconf.runs import list_runs, load_run, log_path, run_dir, run_status, stop_run
+from satconf.runs.metrics import iter_from_log, iter_stored
 
 from prefig import parse
 
@@ -118,6 +119,15 @@ def test_launch_trains_checkpoints_and_recover_resumes(tmp_path: Path, run_satco
     assert "CUDA_VISIBLE_DEVICES=<unset>" in log
     assert "precision bf16-mixed" in log and "finished at step 4" in log
     assert len(list((ws / "data" / "tones").glob("*.wav"))) == 32
+    # Lightning's own bar reached the log, and the supervisor kept a row per optimizer step
+    # (accum_batches=2: two batches a step), as from the real train.py.
+    raw = log_path(run_id).read_bytes()  # bytes: read_text() turns each `\r` into a newline
+    assert b"\rEpoch 0:" in raw and b"train/loss=" in raw
+    rows = list(iter_stored(run_dir(run_id)))
+    assert [r.step for r in rows] == [1, 2, 3, 4], log[-3000:]
+    assert all(0 < r.metrics["train/loss"] < 10 for r in rows)
+    assert [(r.step, r.metrics) for r in rows] == [
+        (r.step, r.metrics) for r in iter_from_log(log_path(run_id), accumulate=2)]
 
     second = run_satconf(
         "launch", "--workspace", str(ws), "--foreground", "--gpus", "none",

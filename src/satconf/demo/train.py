@@ -202,7 +202,8 @@ def build(model_config: dict[str, Any], files: list[Path]) -> tuple[Any, Any]:
         def training_step(self, batch: Any, batch_idx: int) -> Any:
             out = self(batch)
             loss = nn.functional.l1_loss(out, batch) + nn.functional.mse_loss(out, batch)
-            self.log("loss", loss, prog_bar=False, logger=False)
+            # As stable-audio-tools' wrappers log: the bar's postfix carries it to the log.
+            self.log("train/loss", loss, prog_bar=True, on_step=True, logger=False)
             return loss
 
         def configure_optimizers(self) -> Any:
@@ -258,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         warnings.filterwarnings("ignore", message=noise)
     import lightning as L
     import torch
-    from lightning.pytorch.callbacks import Callback, ModelCheckpoint
+    from lightning.pytorch.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
 
     cuda = torch.cuda.is_available()
     count = torch.cuda.device_count() if cuda else 0
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             step = trainer.global_step
             if step > getattr(self, "last", 0) and (step == 1 or step % PRINT_EVERY == 0):
                 self.last = step
-                loss = trainer.callback_metrics.get("loss")
+                loss = trainer.callback_metrics.get("train/loss")
                 say(f"step {step} loss {float(loss):.4f}" if loss is not None else f"step {step}")
 
         def on_train_end(self, trainer: Any, pl_module: Any) -> None:
@@ -331,9 +332,12 @@ def main(argv: list[str] | None = None) -> int:
         accelerator="auto", devices=devices, num_nodes=args.num_nodes, strategy=strategy,
         precision=precision, accumulate_grad_batches=args.accum_batches,
         gradient_clip_val=args.gradient_clip_val or None, max_steps=max_steps, max_epochs=-1,
-        callbacks=[Report(), Checkpoints(dirpath=args.save_dir or None, save_top_k=-1,
-                                         every_n_train_steps=args.checkpoint_every)],
-        logger=False, enable_progress_bar=False, enable_model_summary=False,
+        # Lightning's tqdm bar, as train.py shows it: redrawn with `\r` into the log even when
+        # it is not a terminal (tqdm flushes each redraw), one redraw per step.
+        callbacks=[Report(), TQDMProgressBar(refresh_rate=1),
+                   Checkpoints(dirpath=args.save_dir or None, save_top_k=-1,
+                               every_n_train_steps=args.checkpoint_every)],
+        logger=False, enable_progress_bar=True, enable_model_summary=False,
         default_root_dir=args.save_dir or None,
     )
     trainer.fit(model, loader, ckpt_path=args.ckpt_path or None)

@@ -280,7 +280,7 @@ class ProgressTracker:
         self.accumulate = max(1, int(accumulate))
         self._clock = clock
         self._pending: MetricRow | None = None
-        self._last_written = -1
+        self._last_written = 0  # step 0 is no step (the first batch of an accumulation)
         self._epoch_base = 0
         self._last_epoch: int | None = None
         self._last_n = 0
