@@ -40,7 +40,7 @@ async def _measure(ws: Path, presses: int) -> float:
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         form = app.query_one(ConfigForm)
-        form.focus_field(next(s.key for s in form.fields if s.widget.value == "int"))
+        form.focus_field(next(s.key for s in form.fields if s.kind.editor == "integer"))
         preview = app.preview
         show = preview.show
         stamp: list[float] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,12 +20,51 @@ os.environ.setdefault("WANDB_MODE", "disabled")
 os.environ.setdefault("WANDB_SILENT", "true")
 
 
+@pytest.fixture(scope="session")
+def probed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real probe of this test interpreter, made once per test session.
+
+    `satconf check` and `launch` probe the training python; a fresh home per
+    test would probe it again each time (seconds). Tests that probe on purpose
+    ask for `unprobed_home`."""
+    home = tmp_path_factory.mktemp("probe-home")
+    old = os.environ.get("SATCONF_HOME")
+    os.environ["SATCONF_HOME"] = str(home)
+    try:
+        from satconf.environment import probe
+
+        probe(sys.executable)
+    finally:
+        if old is None:
+            os.environ.pop("SATCONF_HOME", None)
+        else:
+            os.environ["SATCONF_HOME"] = old
+    return home / "cache"
+
+
 @pytest.fixture(autouse=True)
-def satconf_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test writes satconf's own files into a fresh SATCONF_HOME."""
+def satconf_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+                 request: pytest.FixtureRequest) -> Path:
+    """Every test writes satconf's own files into a fresh SATCONF_HOME, which holds the
+    session's probe of this interpreter unless the test is marked `unprobed`."""
     home = tmp_path_factory.mktemp("satconf-home")
     monkeypatch.setenv("SATCONF_HOME", str(home))
+    if request.node.get_closest_marker("unprobed") is None:
+        cache = request.getfixturevalue("probed_cache")
+        if cache.is_dir():
+            shutil.copytree(cache, home / "cache")
     return home
+
+
+@pytest.fixture
+def launchable_workspace(tmp_path: Path) -> Path:
+    """The seed's defaults.ini with valid model and dataset configs: nothing refuses a launch."""
+    from checks_support import good_workspace
+
+    ws = good_workspace(tmp_path / "sat-ok")
+    # A train.py that imports what every python here has, and reads its flags.
+    (ws / "train.py").write_text("import sys\nprint(sys.argv)\n", encoding="utf-8")
+    return ws
 
 
 def make_workspace(root: Path, ini_text: str | None = None,

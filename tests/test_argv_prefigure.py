@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from satconf.command import PlanError
 from satconf.defaults_ini import read_defaults_ini
-from satconf.fields import FieldSet, ValueType, build_fieldset
+from satconf import kinds
+from satconf.fields import FieldSet, build_fieldset
 from satconf.runconfig import validate
 from satconf.workspace import Workspace
 
@@ -28,19 +29,19 @@ TEXT = st.text(
 
 def _value(spec: Any) -> st.SearchStrategy[Any]:
     # The schema's own ranges decide what is valid; these generate within them.
-    t = spec.type
-    if t is ValueType.INT:
+    t = spec.kind
+    if t is kinds.INTEGER:
         lo = {"batch_size": 1, "accum_batches": 1, "checkpoint_every": 1, "num_nodes": 1,
               "num_workers": 0, "seed": 0}.get(spec.key, -1)
         ints = st.integers(min_value=lo, max_value=2**40)
         return ints.filter(lambda v: v != 0) if spec.key == "val_every" else ints
-    if t is ValueType.FLOAT:
+    if t is kinds.NUMBER:
         return st.floats(min_value=0.0, max_value=1e12, allow_nan=False)
-    if t is ValueType.BOOL:
+    if t is kinds.SWITCH:
         return st.booleans()
-    if t is ValueType.CHOICE:
+    if spec.choices:
         return st.sampled_from(spec.choices)
-    if t is ValueType.OPTIONAL_STR:
+    if t.nullable:
         return st.none() | TEXT
     return TEXT
 

@@ -7,6 +7,7 @@ or `SATCONF_FAKE_GPUS` when the probe sees no CUDA.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -100,10 +101,10 @@ def test_num_nodes_needs_a_cluster_launch(ws: Path) -> None:
     config = config_for(ws, num_nodes=2)
     (found,) = about(run_checks(config, environment()), "num_nodes")
     assert found.level == "warning" and "SLURM" in found.hint
-    config.options = {"cluster": {"engine": "slurm", "partition": "gpu"}}
+    config = replace(config, options={"cluster": {"engine": "slurm", "partition": "gpu"}})
     (found,) = about(run_checks(config, environment()), "num_nodes")
     assert found.level == "info" and "slurm" in found.message
-    config.options = {"cluster": {"engine": "local"}}
+    config = replace(config, options={"cluster": {"engine": "local"}})
     (found,) = about(run_checks(config, environment()), "num_nodes")
     assert found.level == "warning"
 

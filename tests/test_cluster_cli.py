@@ -19,8 +19,8 @@ CPU_DDP = ["--set", "strategy=ddp", "--set", "num_workers=0", "--set", "batch_si
            "--gpus-per-node", "0", "--tasks-per-node", "2"]
 
 
-def test_dry_run_prints_the_batch_script(run_satconf, seed_workspace: Path) -> None:
-    proc = run_satconf("launch", "--workspace", str(seed_workspace), "--engine", "slurm",
+def test_dry_run_prints_the_batch_script(run_satconf, launchable_workspace: Path) -> None:
+    proc = run_satconf("launch", "--workspace", str(launchable_workspace), "--engine", "slurm",
                        "--nodes", "2", "--gpus-per-node", "4", "--partition", "gpu",
                        "--time", "1-00:00:00", "--sbatch=--mem=64G", "--dry-run")
     assert proc.returncode == 0, proc.stderr
@@ -31,12 +31,12 @@ def test_dry_run_prints_the_batch_script(run_satconf, seed_workspace: Path) -> N
                  "#SBATCH --signal=SIGUSR1@90", "#SBATCH --mem=64G"):
         assert line + "\n" in script
     # --nodes became num_nodes, the same number train.py hands to Lightning.
-    argv = load_run_config(seed_workspace, sets=["num_nodes=2"]).plan().argv
+    argv = load_run_config(launchable_workspace, sets=["num_nodes=2"]).plan().argv
     assert "srun " + shlex.join(argv) + "\n" in script
 
 
-def test_dry_run_json_and_torchrun(run_satconf, seed_workspace: Path) -> None:
-    proc = run_satconf("launch", "--workspace", str(seed_workspace), "--engine", "torchrun",
+def test_dry_run_json_and_torchrun(run_satconf, launchable_workspace: Path) -> None:
+    proc = run_satconf("launch", "--workspace", str(launchable_workspace), "--engine", "torchrun",
                        "--nodes", "2", "--gpus-per-node", "2", "--master-addr", "10.0.0.1",
                        "--dry-run", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -44,44 +44,45 @@ def test_dry_run_json_and_torchrun(run_satconf, seed_workspace: Path) -> None:
     assert data["engine"] == "torchrun" and data["nodes"] == 2
     assert [c["node_rank"] for c in data["node_commands"]] == [0, 1]
     assert "--master_addr=10.0.0.1" in data["node_commands"][1]["argv"]
-    assert data["findings"] == []
+    assert [f for f in data["findings"] if f["level"] == "error"] == []
 
 
-def test_engine_defaults_to_the_profile(run_satconf, seed_workspace: Path) -> None:
+def test_engine_defaults_to_the_profile(run_satconf, launchable_workspace: Path) -> None:
     ProfileStore().save(Profile(name="on-cluster", options={
         "cluster": {"engine": "slurm", "gpus_per_node": 8, "account": "lab"}}))
-    proc = run_satconf("launch", "--workspace", str(seed_workspace), "--profile",
+    proc = run_satconf("launch", "--workspace", str(launchable_workspace), "--profile",
                        "on-cluster", "--dry-run")
     assert proc.returncode == 0, proc.stderr
     assert "#SBATCH --gres=gpu:8\n" in proc.stdout and "#SBATCH --account=lab\n" in proc.stdout
-    local = run_satconf("launch", "--workspace", str(seed_workspace), "--profile",
+    local = run_satconf("launch", "--workspace", str(launchable_workspace), "--profile",
                         "on-cluster", "--engine", "local", "--dry-run", "--json")
     assert local.returncode == 0, local.stderr
-    assert "engine" not in json.loads(local.stdout)  # the plain local plan
+    data = json.loads(local.stdout)
+    assert data["engine"] == "local" and "batch_script" not in data
 
 
-def test_cluster_errors_block_a_launch(run_satconf, seed_workspace: Path) -> None:
-    proc = run_satconf("launch", "--workspace", str(seed_workspace), "--engine", "slurm",
+def test_cluster_errors_block_a_launch(run_satconf, launchable_workspace: Path) -> None:
+    proc = run_satconf("launch", "--workspace", str(launchable_workspace), "--engine", "slurm",
                        "--gpus-per-node", "4", "--tasks-per-node", "2")
     assert proc.returncode == 1
-    assert "error: cluster.tasks_per_node" in proc.stderr and "nothing was launched" in \
+    assert "✗ cluster.tasks_per_node" in proc.stderr and "nothing was launched" in \
         proc.stderr
-    preview = run_satconf("launch", "--workspace", str(seed_workspace), "--engine", "slurm",
+    preview = run_satconf("launch", "--workspace", str(launchable_workspace), "--engine", "slurm",
                           "--gpus-per-node", "4", "--tasks-per-node", "2", "--dry-run")
-    # A preview still shows the script; the findings go to stderr, as for local dry runs.
-    assert preview.returncode == 0 and "#SBATCH --ntasks-per-node=2" in preview.stdout
-    assert "error: cluster.tasks_per_node" in preview.stderr
-    bad = run_satconf("launch", "--workspace", str(seed_workspace), "--engine", "slurm",
+    # A preview still shows the script; the findings go to stderr and the exit code says so.
+    assert preview.returncode == 1 and "#SBATCH --ntasks-per-node=2" in preview.stdout
+    assert "✗ cluster.tasks_per_node" in preview.stderr
+    bad = run_satconf("launch", "--workspace", str(launchable_workspace), "--engine", "slurm",
                       "--time", "tomorrow", "--dry-run")
     assert bad.returncode == 2 and "cluster.time_limit" in bad.stderr
     assert "Traceback" not in proc.stderr + bad.stderr
 
 
-def test_no_sbatch_is_an_error_with_a_hint(run_satconf, seed_workspace: Path,
+def test_no_sbatch_is_an_error_with_a_hint(run_satconf, launchable_workspace: Path,
                                            tmp_path: Path) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
-    proc = run_satconf("launch", "--workspace", str(seed_workspace), "--engine", "slurm",
+    proc = run_satconf("launch", "--workspace", str(launchable_workspace), "--engine", "slurm",
                        env={"PATH": str(empty)})
     assert proc.returncode == 1
     assert "sbatch is not installed" in proc.stderr and "login node" in proc.stderr

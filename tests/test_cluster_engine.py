@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from satconf.cluster import slurm
-from satconf.cluster.engine import slurm_status, submit_run
+from satconf.runs.engines.slurm import slurm_status, submit_run
 from satconf.cluster.options import ClusterOptions
 from satconf.cluster.plan import EXIT_NAME
 from satconf.runconfig import load_run_config

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from satconf.cluster.options import ClusterOptions
-from satconf.cluster.plan import build_cluster_plan
+from satconf.cluster.plan import build_cluster_plan, torchrun_plan
 from satconf.runconfig import load_run_config
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -72,7 +72,7 @@ def test_batch_script_golden(seed_workspace: Path, nodes: int) -> None:
 def test_torchrun_commands_golden(seed_workspace: Path, nodes: int) -> None:
     config = _config(seed_workspace, nodes)
     opts = ClusterOptions(engine="torchrun", **CASES[nodes]["opts"])
-    plan = build_cluster_plan(config, opts, master_addr="node0.example.org")
+    plan = torchrun_plan(config, opts, master_addr="node0.example.org")
     assert [c.node_rank for c in plan.commands] == list(range(nodes))
     flags = list(config.plan().argv[1:])
     for cmd in plan.commands:

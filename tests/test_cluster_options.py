@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from satconf.checks.finding import Finding
-from satconf.cluster.checks import cluster_findings, profile_cluster_findings
+from satconf.cluster.checks import cluster_findings
 from satconf.cluster.options import (
     ClusterOptions,
     ClusterOptionsError,
@@ -165,12 +165,3 @@ def test_store_options_keeps_other_launch_options() -> None:
     assert store_options(out, ClusterOptions()) == {"launcher": "x"}
 
 
-def test_profile_cluster_findings_report_bad_tables(seed_workspace: Path) -> None:
-    config = load_run_config(seed_workspace)
-    config.options = {"cluster": {"engine": "slurm", "time_limit": "soon"}}
-    found = profile_cluster_findings(config, submitting=False)
-    assert [(f.level, f.field) for f in found] == [("error", "cluster.time_limit")]
-    config.options = {"cluster": {"engine": "slurm", "gpus_per_node": 2,
-                                  "tasks_per_node": 1}}
-    found = profile_cluster_findings(config, submitting=False)
-    assert [(f.level, f.field) for f in found] == [("error", "cluster.tasks_per_node")]

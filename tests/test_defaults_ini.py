@@ -13,7 +13,8 @@ from satconf.defaults_ini import (
     read_defaults_ini,
     render_defaults_ini,
 )
-from satconf.fields import ValueType, Widget, build_fieldset
+from satconf import kinds
+from satconf.fields import build_fieldset
 from satconf.schema import CONFIG_FILES, EXTRA, GROUPS
 
 from conftest import SEED_INI, make_workspace
@@ -84,13 +85,15 @@ def test_oddities(tmp_path: Path) -> None:
 def test_extra_keys_become_typed_fields(tmp_path: Path) -> None:
     text = SEED_INI.read_text() + "\n# learning rate\nlr = 1e-4\n# demo every\ndemo_every = 2000\n"
     fields = build_fieldset(read_defaults_ini(_write(tmp_path, text)))
-    assert fields["lr"].type is ValueType.FLOAT and fields["lr"].extra
+    assert fields["lr"].kind is kinds.NUMBER and fields["lr"].extra
     assert fields["lr"].help == "learning rate" and fields["lr"].group == EXTRA
-    assert fields["demo_every"].type is ValueType.INT
+    assert fields["demo_every"].kind is kinds.INTEGER
     assert [g for g, _ in fields.groups()] == list(GROUPS)
-    assert fields["model_config"].widget is Widget.FILE
+    assert fields["model_config"].kind is kinds.FILE
     assert fields["model_config"].group == CONFIG_FILES
-    assert fields["save_dir"].widget is Widget.DIR
+    assert fields["save_dir"].kind is kinds.DIR
+    # The schema declares the kind of every seed path, ckpt_path included.
+    assert fields["ckpt_path"].kind is kinds.FILE
     schema = fields.json_schema()
     assert "lr" in schema["properties"] and "model_config" in schema["properties"]
 

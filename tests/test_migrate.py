@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from satconf.defaults_ini import DefaultsIni, Kind, read_defaults_ini
-from satconf.fields import ValueType, build_fieldset
+from satconf import kinds
+from satconf.fields import build_fieldset
 from satconf.migrate import FORMATS, MigrateError, OutputExistsError, migrate, read_source
 from satconf.profiles import ProfileStore
 from satconf.profiles.transfer import import_profile
@@ -137,7 +138,7 @@ def test_yaml_values_follow_the_seed_conversions(tmp_path: Path) -> None:
     text = (tmp_path / "out.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     fields = build_fieldset(read_defaults_ini(src))
-    assert fields["recover"].type is ValueType.BOOL
+    assert fields["recover"].kind is kinds.SWITCH
     assert data["recover"] is True  # lowercase text in a bool field becomes a boolean
     assert data["lower_true"] == "true"  # ... but stays text in a field that is not bool
     assert data["flag_on"] is True and data["flag_off"] is False

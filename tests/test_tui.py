@@ -193,7 +193,7 @@ async def test_path_picker_fills_the_field(ws: Path) -> None:
     app = make_app(ws, deep_checks=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        key = next(s.key for s in app.config.fields if s.widget.value == "file")
+        key = next(s.key for s in app.config.fields if s.kind.path == "file")
         app.form.focus_field(key)
         await pilot.pause()
         await pilot.press("ctrl+o")
@@ -282,7 +282,7 @@ async def test_switch_toggles_with_space_and_says_its_state(ws: Path) -> None:
     app = make_app(ws, deep_checks=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        key = next(s.key for s in app.config.fields if s.widget.value == "switch")
+        key = next(s.key for s in app.config.fields if s.kind.editor == "switch")
         switch = app.form.editor(key)
         assert isinstance(switch, Switch) and "off" in str(switch.render())
         app.form.focus_field(key)

@@ -10,9 +10,10 @@ import click
 from trogon import tui
 
 from satconf.defaults_ini import read_defaults_ini
-from satconf.fields import ValueType, build_fieldset
+from satconf import kinds
+from satconf.fields import build_fieldset
 
-_TYPES = {ValueType.INT: int, ValueType.FLOAT: float, ValueType.BOOL: bool}
+_TYPES = {kinds.INTEGER: int, kinds.NUMBER: float, kinds.SWITCH: bool}
 
 
 def build(ini_path: str) -> click.Command:
@@ -20,7 +21,7 @@ def build(ini_path: str) -> click.Command:
     params = []
     for spec in fields:
         kind = (click.Choice(list(spec.choices)) if spec.choices
-                else _TYPES.get(spec.type, str))
+                else _TYPES.get(spec.kind, str))
         params.append(click.Option([spec.flag], type=kind, default=spec.default,
                                    help=spec.help, show_default=True))
     # Options on the root group, so Trogon's first screen is their form.

@@ -82,45 +82,81 @@ def encode_flag(spec: FieldSpec, value: Any) -> list[str]:
             f"prefigure stops reading defaults.ini at a `wandb_config`/`config_file` key, "
             f"so {spec.flag} (line {entry.line}) does not exist; move that key to the end"
         )
-    kind, current = entry.kind, entry.value
-    if kind is Kind.BOOL:
+    return ENCODERS[entry.kind].encode(spec.flag, entry, value)
+
+
+class FlagEncoder:
+    """How one prefigure flag type carries a value: decided by the INI line, not the field."""
+
+    def encode(self, flag: str, entry: IniEntry, value: Any) -> list[str]:
+        if _same(value, entry.value):
+            return []
+        raise _Inexpressible(
+            f"{_ini_hint(entry)} (a {type(entry.value).__name__}); argparse cannot pass a new "
+            "value for it, so change it in defaults.ini"
+        )
+
+
+class SwitchFlag(FlagEncoder):
+    """`key = True/False`: a bare switch, present means True, absent False."""
+
+    def encode(self, flag: str, entry: IniEntry, value: Any) -> list[str]:
         if not isinstance(value, bool):
             raise _Inexpressible(f"{_ini_hint(entry)} (a True/False switch); the value must be "
                                  "true or false")
-        return [spec.flag] if value else []
-    if kind is Kind.NONE:
+        return [flag] if value else []
+
+
+class NoneFlag(FlagEncoder):
+    """`key = None`: a text flag whose default is None."""
+
+    def encode(self, flag: str, entry: IniEntry, value: Any) -> list[str]:
         if value is None:
             return []
         if isinstance(value, str):
-            return [f"{spec.flag}={value}"]
-        raise _Inexpressible(f"{_ini_hint(entry)}, so {spec.flag} only takes text")
-    if kind in (Kind.INT, Kind.FLOAT):
-        number = _as_number(value, int if kind is Kind.INT else float)
+            return [f"{flag}={value}"]
+        raise _Inexpressible(f"{_ini_hint(entry)}, so {flag} only takes text")
+
+
+class NumberFlag(FlagEncoder):
+    def __init__(self, typ: type, what: str) -> None:
+        self.typ, self.what = typ, what
+
+    def encode(self, flag: str, entry: IniEntry, value: Any) -> list[str]:
+        number = _as_number(value, self.typ)
         if number is None:
-            what = "a whole number" if kind is Kind.INT else "a number"
             raise _Inexpressible(
-                f"{_ini_hint(entry)} ({what}), so {spec.flag} only takes {what}; "
+                f"{_ini_hint(entry)} ({self.what}), so {flag} only takes {self.what}; "
                 f"quote the value on that line (`{entry.key} = \"{entry.text}\"`) to allow text"
             )
-        return [] if _same(number, current) else [f"{spec.flag}={number!r}"]
-    if kind is Kind.STR:
+        return [] if _same(number, entry.value) else [f"{flag}={number!r}"]
+
+
+class TextFlag(FlagEncoder):
+    def encode(self, flag: str, entry: IniEntry, value: Any) -> list[str]:
         text = _as_text(value)
-        return [] if text == current else [f"{spec.flag}={text}"]
-    if kind is Kind.PATH:
+        return [] if text == entry.value else [f"{flag}={text}"]
+
+
+class PathFlag(FlagEncoder):
+    """A value holding `_dir`: prefigure makes it a Path, keeping any quotes of the INI."""
+
+    def encode(self, flag: str, entry: IniEntry, value: Any) -> list[str]:
         text = _as_text(value)
         if text == "":
             raise _Inexpressible(
-                f"{_ini_hint(entry)}; prefigure turns any {spec.flag} value into a path, "
+                f"{_ini_hint(entry)}; prefigure turns any {flag} value into a path, "
                 "so it cannot be empty"
             )
         # Always passed: prefigure's own default keeps the INI's quotes in the path.
-        return [f"{spec.flag}={text}"]
-    if _same(value, current):
-        return []
-    raise _Inexpressible(
-        f"{_ini_hint(entry)} (a {type(current).__name__}); argparse cannot pass a new value "
-        "for it, so change it in defaults.ini"
-    )
+        return [f"{flag}={text}"]
+
+
+ENCODERS: dict[Kind, FlagEncoder] = {
+    Kind.BOOL: SwitchFlag(), Kind.NONE: NoneFlag(),
+    Kind.INT: NumberFlag(int, "a whole number"), Kind.FLOAT: NumberFlag(float, "a number"),
+    Kind.STR: TextFlag(), Kind.PATH: PathFlag(), Kind.OTHER: FlagEncoder(),
+}
 
 
 def _as_number(value: Any, typ: type) -> int | float | None:
@@ -186,6 +222,14 @@ def build_plan(fields: FieldSet, values: Values, *, python: str, train_py: Path,
     flags, errors = encode_flags(fields, values)
     if errors:
         raise PlanError(errors)
+    return plan_from_flags(tuple(flags), python=python, train_py=train_py, cwd=cwd,
+                           config_file=config_file, gpus=gpus)
+
+
+def plan_from_flags(flags: tuple[str, ...], *, python: str, train_py: Path, cwd: Path,
+                    config_file: Path | None = None,
+                    gpus: list[int] | None = None) -> LaunchPlan:
+    """The command around already encoded flags (a `RunConfig` encodes them once)."""
     head: list[str] = [python, _relative(train_py, cwd)]
     if config_file is not None and config_file.resolve() != (cwd / "defaults.ini").resolve():
         head.append(f"--config-file={config_file}")

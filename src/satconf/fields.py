@@ -9,45 +9,24 @@ types them. Values travel as plain dicts keyed by INI key.
 
 from __future__ import annotations
 
-import ast
 import keyword
 import re
-import types
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel, ValidationError, create_model
 from pydantic import Field as PydField
 from pydantic.fields import FieldInfo
 
-from satconf.defaults_ini import STOP_KEYS, DefaultsIni, IniEntry, Kind
+from satconf import kinds
+from satconf.defaults_ini import DefaultsIni, IniEntry
+from satconf.kinds import ChoiceKind, FieldKind
 from satconf.schema import EXTRA, GROUPS, DefaultsConfig
 
 Values = dict[str, Any]
 Errors = dict[str, list[str]]
-
-
-class ValueType(str, Enum):
-    INT = "int"
-    FLOAT = "float"
-    BOOL = "bool"
-    STR = "str"
-    OPTIONAL_STR = "optional_str"
-    CHOICE = "choice"
-    LITERAL = "literal"  # a Python literal (list, dict, ...) from a fork's INI
-
-
-class Widget(str, Enum):
-    INT = "int"
-    FLOAT = "float"
-    SWITCH = "switch"
-    SELECT = "select"
-    FILE = "file"
-    DIR = "dir"
-    TEXT = "text"
-    LITERAL = "literal"
 
 
 @dataclass(frozen=True)
@@ -55,32 +34,20 @@ class FieldSpec:
     key: str  # the INI key, also the profile key
     flag: str  # the prefigure flag, `--` + key with `_` -> `-`
     attr: str  # the attribute on the pydantic model
-    type: ValueType
+    kind: FieldKind
     default: Any  # the workspace's default: the INI value, else the seed's
     help: str
     group: str
-    choices: tuple[str, ...]
-    widget: Widget
     ini: IniEntry | None  # None when the INI lacks the key
     extra: bool  # not one of the seed's keys
 
     @property
     def nullable(self) -> bool:
-        return self.type is ValueType.OPTIONAL_STR
+        return self.kind.nullable
 
-
-_KIND_TYPES: dict[Kind, tuple[Any, ValueType]] = {
-    Kind.BOOL: (bool, ValueType.BOOL),
-    Kind.NONE: (Union[str, None], ValueType.OPTIONAL_STR),  # noqa: UP007
-    Kind.INT: (int, ValueType.INT),
-    Kind.FLOAT: (float, ValueType.FLOAT),
-    Kind.STR: (str, ValueType.STR),
-    Kind.PATH: (str, ValueType.STR),
-    Kind.OTHER: (Any, ValueType.LITERAL),
-}
-
-_TRUE = {"true", "yes", "on", "1", "y"}
-_FALSE = {"false", "no", "off", "0", "n"}
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.kind.choices if isinstance(self.kind, ChoiceKind) else ()
 
 
 def flag_for(key: str) -> str:
@@ -156,39 +123,10 @@ class FieldSet:
         spec = self._by_key.get(key)
         if spec is None:
             raise KeyError(key)
-        return parse_as(spec.type, text)
+        return spec.kind.parse(text)
 
     def json_schema(self) -> dict[str, Any]:
         return self.model.model_json_schema(by_alias=True)
-
-
-def parse_as(vtype: ValueType, text: str) -> Any:
-    stripped = text.strip()
-    if vtype is ValueType.INT:
-        try:
-            return int(stripped)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a whole number") from None
-    if vtype is ValueType.FLOAT:
-        try:
-            return float(stripped)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a number") from None
-    if vtype is ValueType.BOOL:
-        low = stripped.lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-        raise ValueError(f"{text!r} is not true or false")
-    if vtype is ValueType.OPTIONAL_STR:
-        return None if stripped == "None" else text
-    if vtype is ValueType.LITERAL:
-        try:
-            return ast.literal_eval(stripped)
-        except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
-            raise ValueError(f"{text!r} is not a Python literal") from None
-    return text
 
 
 def build_fieldset(ini: DefaultsIni | None) -> FieldSet:
@@ -200,59 +138,39 @@ def build_fieldset(ini: DefaultsIni | None) -> FieldSet:
     extras: dict[str, Any] = {}
     taken = set(DefaultsConfig.model_fields)
     for key, (attr, info) in by_alias.items():
-        vtype, choices = _seed_type(info)
-        specs.append(_spec(key, attr, vtype, choices, info, entries.get(key), extra=False))
+        specs.append(_spec(key, attr, _seed_kind(info), info, entries.get(key), extra=False))
     for key, entry in entries.items():
         if key in by_alias:
             continue
-        pytype, vtype = _KIND_TYPES[entry.kind]
+        kind = kinds.for_ini_kind(entry.kind)
         attr = _attr_name(key, taken)
         taken.add(attr)
         info = PydField(entry.intended, alias=key, description=entry.help or None,
-                        json_schema_extra={"group": EXTRA})
-        extras[attr] = (pytype, info)
-        specs.append(_spec(key, attr, vtype, (), info, entry, extra=True))
+                        json_schema_extra={"group": EXTRA, "widget": kind.name})
+        extras[attr] = (kind.pytype, info)
+        specs.append(_spec(key, attr, kind, info, entry, extra=True))
     model = (create_model("WorkspaceConfig", __base__=DefaultsConfig, **extras)
              if extras else DefaultsConfig)
     return FieldSet(_with_defaults(tuple(specs), model), model, ini)
 
 
-def _seed_type(info: FieldInfo) -> tuple[ValueType, tuple[str, ...]]:
-    ann = info.annotation
-    if isinstance(ann, type) and issubclass(ann, Enum):
-        return ValueType.CHOICE, tuple(m.value for m in ann)
-    if ann is bool:
-        return ValueType.BOOL, ()
-    if ann is int:
-        return ValueType.INT, ()
-    if ann is float:
-        return ValueType.FLOAT, ()
-    if get_origin(ann) in (Union, types.UnionType) and type(None) in get_args(ann):
-        return ValueType.OPTIONAL_STR, ()
-    return ValueType.STR, ()
+def _seed_kind(info: FieldInfo) -> FieldKind:
+    """The kind the schema declares (`widget="file"`), else the one its annotation implies."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    declared = extra.get("widget")
+    if isinstance(declared, str) and declared in kinds.BY_NAME:
+        return kinds.BY_NAME[declared]
+    return kinds.for_annotation(info.annotation)
 
 
-def _widget(key: str, vtype: ValueType) -> Widget:
-    if vtype in (ValueType.STR, ValueType.OPTIONAL_STR) and key not in STOP_KEYS:
-        if key == "save_dir" or key.endswith("_dir"):
-            return Widget.DIR
-        if key.endswith(("_config", "_ckpt_path")):
-            return Widget.FILE
-    return {
-        ValueType.INT: Widget.INT, ValueType.FLOAT: Widget.FLOAT, ValueType.BOOL: Widget.SWITCH,
-        ValueType.CHOICE: Widget.SELECT, ValueType.LITERAL: Widget.LITERAL,
-    }.get(vtype, Widget.TEXT)
-
-
-def _spec(key: str, attr: str, vtype: ValueType, choices: tuple[str, ...], info: FieldInfo,
-          entry: IniEntry | None, *, extra: bool) -> FieldSpec:
+def _spec(key: str, attr: str, kind: FieldKind, info: FieldInfo, entry: IniEntry | None, *,
+          extra: bool) -> FieldSpec:
     extra_info = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     default = entry.intended if entry is not None else _plain(info.default)
     return FieldSpec(
-        key=key, flag=flag_for(key), attr=attr, type=vtype, default=default,
+        key=key, flag=flag_for(key), attr=attr, kind=kind, default=default,
         help=(entry.help if entry and entry.help else info.description) or "",
-        group=str(extra_info.get("group", EXTRA)), choices=choices,
-        widget=_widget(key, vtype), ini=entry, extra=extra,
+        group=str(extra_info.get("group", EXTRA)), ini=entry, extra=extra,
     )
 
 

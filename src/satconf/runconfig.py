@@ -7,11 +7,13 @@ INI defaults, then validate and turn the result into a `LaunchPlan`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from satconf.command import LaunchPlan, build_plan, flag_errors
+from satconf.command import LaunchPlan, PlanError, encode_flags, plan_from_flags
 from satconf.defaults_ini import read_defaults_ini
 from satconf.fields import Errors, FieldSet, Values, build_fieldset
 from satconf.workspace import Workspace, default_python, resolve_workspace
@@ -27,15 +29,37 @@ class ConfigError(Exception):
 
 def validate(fields: FieldSet, values: Values) -> tuple[Values, Errors]:
     """Pydantic's checks, then whether prefigure can be given each valid value."""
-    normal, errors = fields.validate(values)
-    for key, msgs in flag_errors(fields, normal).items():
-        if key not in errors:
-            errors[key] = msgs
-    return normal, errors
+    checked = Validated.of(fields, values)
+    return checked.normal, checked.errors
 
 
-@dataclass
+@dataclass(frozen=True)
+class Validated:
+    """One validation of a set of values: normalised values, errors, and the encoded flags."""
+
+    normal: Values
+    errors: Errors
+    flags: tuple[str, ...]  # train.py's flags for `normal` (meaningful only without errors)
+
+    @classmethod
+    def of(cls, fields: FieldSet, values: Values) -> Validated:
+        normal, errors = fields.validate(values)
+        flags, flag_problems = encode_flags(fields, normal)
+        for key, msgs in flag_problems.items():
+            if key not in errors:
+                errors[key] = msgs
+        return cls(normal, errors, tuple(flags))
+
+
+@dataclass(frozen=True)
 class RunConfig:
+    """One run's settings, immutable, validated once (on first use) however often it is read.
+
+    `values` are as given, invalid ones included, so nothing typed is lost;
+    `normal`, `errors()` and `plan()` come from one `Validated`. Derive a
+    changed config with `evolve`, which keeps the validation when the values stay.
+    """
+
     workspace: Workspace
     fields: FieldSet
     values: Values
@@ -43,17 +67,34 @@ class RunConfig:
     python: str = field(default_factory=default_python)
     profile: str | None = None
     options: dict[str, Any] = field(default_factory=dict)  # launch options kept by profiles
-    warnings: list[str] = field(default_factory=list)  # worth telling the user, not errors
+    warnings: tuple[str, ...] = ()  # worth telling the user, not errors
+    python_reason: str = ""  # why this python (an explicit flag, the profile, satconf's own)
+
+    @cached_property
+    def checked(self) -> Validated:
+        return Validated.of(self.fields, self.values)
+
+    @property
+    def normal(self) -> Values:
+        return self.checked.normal
 
     def errors(self) -> Errors:
-        return validate(self.fields, self.values)[1]
+        return self.checked.errors
+
+    def evolve(self, **changes: Any) -> RunConfig:
+        new = dataclasses.replace(self, **changes)
+        if "values" not in changes and "fields" not in changes and "checked" in self.__dict__:
+            new.__dict__["checked"] = self.checked  # the same values: no second validation
+        return new
 
     def plan(self) -> LaunchPlan:
         """The launch plan; raises `command.PlanError` on values prefigure cannot take."""
-        normal, _ = self.fields.validate(self.values)
+        checked = self.checked
+        if checked.errors:
+            raise PlanError(checked.errors)
         ws = self.workspace
-        return build_plan(self.fields, normal, python=self.python, train_py=ws.train_py,
-                          cwd=ws.root, config_file=ws.defaults_ini, gpus=self.gpus)
+        return plan_from_flags(checked.flags, python=self.python, train_py=ws.train_py,
+                               cwd=ws.root, config_file=ws.defaults_ini, gpus=self.gpus)
 
 
 def parse_gpus(text: str | None) -> list[int] | None:
@@ -73,61 +114,76 @@ def parse_gpus(text: str | None) -> list[int] | None:
     return out
 
 
-def apply_sets(fields: FieldSet, values: Values, sets: list[str]) -> Values:
-    """Lay `KEY=VALUE` overrides over `values`; every bad one is reported at once."""
+def apply_sets(fields: FieldSet, values: Values,
+               sets: list[str]) -> tuple[Values, list[str], list[str]]:
+    """Lay `KEY=VALUE` overrides over `values`, parsed but not validated (that happens once,
+    when the config is built): (values, the keys set, the problems found)."""
+    from satconf.setkeys import normalise_set_key, unknown_key_message
+
     out = dict(values)
     problems: list[str] = []
     touched: list[str] = []
     for item in sets:
         key, sep, text = item.partition("=")
-        key = key.strip()
+        key = normalise_set_key(fields.keys(), key.strip())  # `batch-size` means batch_size
         if not sep:
             problems.append(f"--set {item!r}: write KEY=VALUE")
             continue
         if key not in fields:
-            problems.append(f"--set {key}: defaults.ini has no such key")
+            problems.append(unknown_key_message(fields.keys(), key))
             continue
         try:
             out[key] = fields.parse_text(key, text)
             touched.append(key)
         except ValueError as exc:
             problems.append(f"--set {key}: {exc}")
-    _, errors = validate(fields, out)
-    for key in touched:
-        for msg in errors.get(key, []):
-            problems.append(f"--set {key}={out[key]!r}: {msg}")
-    if problems:
-        raise UsageError("\n".join(problems))
-    return out
+    return out, touched, problems
 
 
 def load_run_config(workspace: Path | str | None = None, *, profile: str | None = None,
-                    sets: list[str] | None = None, gpus: str | None = None) -> RunConfig:
-    """Everything a command needs to describe one run; raises UsageError/ConfigError.
+                    sets: list[str] | None = None, gpus: str | None = None,
+                    python: str | None = None,
+                    options: dict[str, Any] | None = None) -> RunConfig:
+    """Resolve one run: workspace + defaults.ini + profile + `--set` + GPU, python and launch
+    option overrides, laid over each other without validating, then validated once.
 
-    With a profile and no workspace given, the profile's own workspace is used
-    when it still exists: a profile belongs to the checkout it was made for.
+    Raises UsageError (a bad `--set`, a bad profile name) or ConfigError. With a
+    profile and no workspace given, the profile's own workspace is used when it
+    still exists: a profile belongs to the checkout it was made for. `options`
+    changes keys of the profile's launch option tables (`{"cluster": {"engine": ...}}`).
     """
     from satconf.defaults_ini import IniError
-    from satconf.workspace import WorkspaceError, is_workspace
+    from satconf.workspace import WorkspaceError
 
     prof = _load_profile(profile) if profile is not None else None
-    if (workspace is None and prof is not None and prof.workspace
-            and is_workspace(Path(prof.workspace))):
-        workspace = prof.workspace
-    try:
-        ws = resolve_workspace(workspace)
+    try:  # with no workspace given, the profile's own where it still is (else: says why not)
+        ws = resolve_workspace(workspace, profile=(prof.name, prof.workspace) if prof else None)
         ini = read_defaults_ini(ws.defaults_ini)
     except (WorkspaceError, IniError) as exc:
         raise ConfigError(str(exc)) from None
     fields = build_fieldset(ini)
-    config = RunConfig(workspace=ws, fields=fields, values=fields.defaults())
+    layers: dict[str, Any] = {"values": fields.defaults()}
     if prof is not None:
-        _apply_profile(config, prof)
+        layers.update(_profile_layer(fields, ws, prof))
+    touched: list[str] = []
+    problems: list[str] = []
     if sets:
-        config.values = apply_sets(fields, config.values, sets)
+        layers["values"], touched, problems = apply_sets(fields, layers["values"], sets)
     if gpus is not None:
-        config.gpus = parse_gpus(gpus)
+        layers["gpus"] = parse_gpus(gpus)
+    if python is not None:
+        layers["python"], layers["python_reason"] = python, "given with --python"
+    if options:
+        merged = dict(layers.get("options", {}))
+        for table, changes in options.items():
+            base = merged.get(table)
+            merged[table] = {**(base if isinstance(base, dict) else {}), **changes}
+        layers["options"] = merged
+    config = RunConfig(workspace=ws, fields=fields, **layers)
+    problems += [f"--set {key}={config.values[key]!r}: {msg}"
+                 for key in dict.fromkeys(touched) for msg in config.errors().get(key, [])]
+    if problems:
+        raise UsageError("\n".join(dict.fromkeys(problems)))  # a repeated --set: said once
     return config
 
 
@@ -142,18 +198,18 @@ def _load_profile(name: str) -> Any:
         raise ConfigError(str(exc)) from None
 
 
-def _apply_profile(config: RunConfig, prof: Any) -> None:
-    known = {k: v for k, v in prof.values.items() if k in config.fields}
-    config.values.update(known)
-    config.warnings.extend(prof.warnings)
+def _profile_layer(fields: FieldSet, ws: Workspace, prof: Any) -> dict[str, Any]:
+    """What a profile lays over the INI defaults (keys this INI lacks are warned about)."""
+    warnings = list(prof.warnings)
     for key in prof.values:
-        if key not in config.fields:
-            config.warnings.append(
-                f"profile {prof.name!r}: `{key}` is not in {config.workspace.defaults_ini}; "
-                "kept in the profile, not passed to train.py"
-            )
-    config.profile = prof.name
-    config.gpus = prof.gpus
+        if key not in fields:
+            warnings.append(f"profile {prof.name!r}: `{key}` is not in {ws.defaults_ini}; "
+                            "kept in the profile, not passed to train.py")
+    layer: dict[str, Any] = {
+        "values": {**fields.defaults(), **{k: v for k, v in prof.values.items() if k in fields}},
+        "profile": prof.name, "gpus": prof.gpus, "options": dict(prof.options),
+        "warnings": tuple(warnings),
+    }
     if prof.python:
-        config.python = prof.python
-    config.options = dict(prof.options)
+        layer["python"], layer["python_reason"] = prof.python, f"profile {prof.name!r}"
+    return layer

@@ -98,6 +98,7 @@ def _f(default: Any, description: str, group: str, **kw: Any) -> Any:
     widget = kw.pop("widget", None)
     if widget:
         extra["widget"] = widget
+    extra.update(kw.pop("schema", {}))  # JSON Schema words a validator enforces (see val_every)
     return Field(default, description=description, json_schema_extra=extra, **kw)
 
 
@@ -161,7 +162,8 @@ class DefaultsConfig(BaseModel):
     precision: PrecisionType = _f(PrecisionType.MIXED_16, "Precision for training", DISTRIBUTED)
 
     # Validation
-    val_every: int = _f(-1, "Number of steps between validation runs", VALIDATION, ge=-1)
+    val_every: int = _f(-1, "Number of steps between validation runs", VALIDATION, ge=-1,
+                        schema={"not": {"const": 0}})  # -1 means none; 0 is refused below
 
     # Logging
     logger: LoggerType = _f(LoggerType.WANDB, "Logger type to use", LOGGING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from satconf.checks.finding import Finding
 from satconf.checks.jsonfile import load_json
 from satconf.environment import EnvironmentInfo
-from satconf.runconfig import RunConfig, validate
+from satconf.runconfig import RunConfig
 
 
 @dataclass
@@ -22,8 +23,8 @@ class Context:
 
     @classmethod
     def of(cls, config: RunConfig, env: EnvironmentInfo | None) -> Context:
-        normal, errors = validate(config.fields, config.values)
-        return cls(config, env, normal, frozenset(errors))
+        # The config's one validation: the checks never validate again.
+        return cls(config, env, config.normal, frozenset(config.errors()))
 
     @property
     def root(self) -> Path:
@@ -60,21 +61,31 @@ class Context:
             self._json["__train_py__"] = (text, [])
         return str(self._json["__train_py__"][0])
 
+    def train_tree(self) -> ast.Module | None:
+        """train.py's syntax tree (None when unreadable or not Python)."""
+        from satconf.checks.train_source import parse
+
+        return parse(self.config.workspace.train_py)
+
     def reads(self, key: str) -> bool:
         """Whether train.py may read `args.<key>` (True when that cannot be told)."""
-        from satconf.checks.train_py import read_keys, reads_everything
+        from satconf.checks.train_source import read_keys
 
-        source = self.train_py_text()
-        if not source or reads_everything(source):
+        tree = self.train_tree()
+        if tree is None:
             return True
-        keys = read_keys(source)
-        return not keys or key in keys
+        reads = read_keys(tree)
+        return reads.dynamic or not reads.keys or key in reads.keys
 
     def json(self, key: str, what: str) -> tuple[Any, list[Finding]]:
         """The JSON file a key names, parsed once per run of the checks."""
         if key not in self._json:
             path = self.path(key)
-            if path is None or not path.is_file():
+            try:
+                usable = path is not None and path.is_file()
+            except OSError:
+                usable = False  # the path checks report it
+            if path is None or not usable:
                 self._json[key] = (None, [])  # the path checks already say why
             else:
                 self._json[key] = load_json(path, key, what)

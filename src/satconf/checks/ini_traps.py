@@ -5,7 +5,6 @@ from __future__ import annotations
 from satconf.checks.context import Context
 from satconf.checks.finding import Finding, info, warning
 from satconf.defaults_ini import STOP_KEYS, Kind
-from satconf.fields import ValueType
 
 _QUOTES = ("'", '"')
 
@@ -20,7 +19,7 @@ def check_ini_traps(ctx: Context) -> list[Finding]:
         if entry is None:
             continue
         where = f"defaults.ini line {entry.line}: `{entry.key} = {entry.text}`"
-        if spec.type is ValueType.CHOICE and entry.kind in (Kind.INT, Kind.FLOAT):
+        if spec.choices and entry.kind in (Kind.INT, Kind.FLOAT):
             out.append(warning(spec.key, f"{where} is a number, so prefigure's {spec.flag} "
                                "accepts only numbers (e.g. bf16-mixed is rejected)",
                                f"quote it: `{entry.key} = \"{entry.text}\"`"))

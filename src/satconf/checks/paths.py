@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from satconf.checks.context import Context
 from satconf.checks.finding import Finding, error, info, warning
 from satconf.checks.jsonfile import _size
-from satconf.fields import FieldSpec, Widget
+from satconf.fields import FieldSpec
 
 # train.py opens these unconditionally at start-up.
 REQUIRED = ("model_config", "dataset_config")
@@ -19,23 +20,35 @@ LOW_SPACE = 10 * 2**30  # a few checkpoints of a large model
 
 def path_fields(ctx: Context) -> list[FieldSpec]:
     return [s for s in ctx.config.fields
-            if s.widget in (Widget.FILE, Widget.DIR) and ctx.has(s.key)]
+            if s.kind.path and ctx.has(s.key)]
 
 
 def check_paths(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     for spec in path_fields(ctx):
-        if spec.key == SAVE_DIR:
-            out += check_save_dir(ctx)
-            continue
-        path = ctx.path(spec.key)
-        if path is None:
-            if spec.key in REQUIRED:
-                out.append(error(spec.key, f"{spec.key} is empty; train.py opens it first thing",
-                                 "choose the JSON config file"))
-            continue
-        out += _check_one(ctx, spec, path)
+        try:
+            if spec.key == SAVE_DIR:
+                out += check_save_dir(ctx)
+                continue
+            path = ctx.path(spec.key)
+            if path is None:
+                if spec.key in REQUIRED:
+                    out.append(error(spec.key, f"{spec.key} is empty; train.py opens it first "
+                                     "thing", "choose the JSON config file"))
+                continue
+            out += _check_one(ctx, spec, path)
+        except OSError as exc:
+            out.append(os_error(spec.key, ctx.text(spec.key), exc))
     return out
+
+
+def os_error(key: str | None, text: str, exc: OSError) -> Finding:
+    """A path the operating system refuses (name too long, a loop of links...) as a finding."""
+    shown = text if len(text) <= 80 else text[:60] + "…" + text[-15:]
+    why = exc.strerror or str(exc)
+    hint = ("shorten the path: a name between slashes may have at most 255 bytes"
+            if exc.errno == errno.ENAMETOOLONG else "check the path")
+    return error(key, f"{shown} cannot be used as a path: {why}", hint)
 
 
 def _where(ctx: Context, path: Path) -> str:
@@ -44,7 +57,7 @@ def _where(ctx: Context, path: Path) -> str:
 
 
 def _check_one(ctx: Context, spec: FieldSpec, path: Path) -> list[Finding]:
-    want_dir = spec.widget is Widget.DIR
+    want_dir = spec.kind.path == "dir"
     kind = "folder" if want_dir else "file"
     if not path.exists():
         if want_dir:

@@ -11,13 +11,11 @@ from satconf.cli.common import (
     EXIT_OK,
     CliError,
     add_config_args,
-    config_from_args,
     print_json,
 )
 
 if TYPE_CHECKING:
     from satconf.checks import Finding
-    from satconf.runconfig import RunConfig
 
 _TITLES = {"error": "errors", "warning": "warnings", "info": "infos"}
 _MARKS = {"error": "✗", "warning": "!", "info": "·"}
@@ -25,7 +23,7 @@ _MARKS = {"error": "✗", "warning": "!", "info": "·"}
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="check a run's settings, files and environment")
-    add_config_args(p)
+    add_config_args(p, python=True)
     p.add_argument("--json", action="store_true", help="the findings as a JSON list on stdout")
     p.add_argument("--refresh", action="store_true",
                    help="probe the training python again instead of using the cache")
@@ -33,28 +31,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip the checks that need the training python (torch, GPUs, checkpoints)")
     p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                    help="limit for probing the training python and reading checkpoints")
+    from satconf.cli.engine_args import add_engine_args
+
+    add_engine_args(p)  # check a run as it would launch on that engine
     p.set_defaults(func=run)
 
 
 def collect(args: argparse.Namespace) -> list[Finding]:
-    # Imported here: `satconf --help` must not pay for the checks.
-    from satconf.checks import inspect_checkpoints, run_checks, sort_findings
-    from satconf.environment import cached_probe, probe
+    """The launch use case's findings, as `satconf launch` would meet them."""
+    from satconf.cli.launch import prepared_from_args
 
-    config = config_from_args(args)
-    env = None
-    if not args.no_probe:
-        env = None if args.refresh else cached_probe(config.python)
-        if env is None:
-            if not args.json:
-                print(f"satconf: probing the training python {config.python} "
-                      "(once; cached afterwards)...", file=sys.stderr)
-            env = probe(config.python, refresh=args.refresh, timeout=args.timeout)
-    findings = run_checks(config, env)
-    if env is not None and env.ok:
-        findings = sort_findings(findings + inspect_checkpoints(config, env,
-                                                                 timeout=args.timeout))
-    return findings
+    prepared = prepared_from_args(args, submitting=True)
+    for note in prepared.notes:
+        if not args.json:
+            print(f"note: {note}", file=sys.stderr)
+    return list(prepared.findings)
 
 
 def render(findings: list[Finding]) -> str:
@@ -90,18 +81,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render(findings))
     return EXIT_ERRORS if any(f.level == "error" for f in findings) else EXIT_OK
-
-
-def warn_findings(config: RunConfig) -> None:
-    """The fast findings (and the cached probe's, if any) on stderr; starts no subprocess.
-
-    `launch --dry-run` calls this after printing the plan: the plan stays the
-    only thing on stdout and findings never change the exit code there.
-    """
-    from satconf.checks import run_checks
-    from satconf.environment import cached_probe
-
-    findings = [f for f in run_checks(config, cached_probe(config.python), field_errors=False)
-                if f.level != "info"]
-    if findings:
-        print("preflight:\n" + render(findings), file=sys.stderr)

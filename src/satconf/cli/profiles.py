@@ -27,13 +27,17 @@ from satconf.profiles import (
     diff_values,
     validate_name,
 )
+from satconf.profiles.diff import launch_settings
+from satconf.textwidth import cell_width, ljust_cells
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("profiles", help="save, list, compare and move named profiles",
                        description="Named run profiles, kept as TOML files under "
                                    "$SATCONF_HOME/profiles.")
-    acts = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    # No action lists the profiles, as `git remote` or `docker ps` would.
+    p.set_defaults(func=run_list, json=False)
+    acts = p.add_subparsers(dest="action", metavar="ACTION")
 
     a = acts.add_parser("list", help="list the saved profiles")
     a.add_argument("--json", action="store_true", help="machine-readable output on stdout")
@@ -61,6 +65,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--force", action="store_true",
                    help="with --from, replace an existing profile NAME")
     add_config_args(a, profile=False)
+    from satconf.cli.engine_args import add_engine_args
+
+    add_engine_args(a)  # a cluster profile is made here too, as `launch` would take it
     a.set_defaults(func=run_save)
 
     a = acts.add_parser("rename", help="rename a profile")
@@ -126,9 +133,9 @@ def run_list(args: argparse.Namespace) -> int:
         print_json({"root": str(store.root), "profiles": [p.summary() for p in profiles],
                     "errors": [_error_json(e) for e in errors]})
     else:
-        width = max((len(p.name) for p in profiles), default=0)
+        width = max((cell_width(p.name) for p in profiles), default=0)
         for prof in profiles:
-            line = f"{prof.name:<{width}}  {prof.updated.isoformat()}"
+            line = f"{ljust_cells(prof.name, width)}  {prof.updated.isoformat()}"
             print(f"{line}  {prof.description}".rstrip())
         if not profiles and not errors:
             warn(f"no profiles yet in {store.root}; save one with `satconf profiles save NAME`")
@@ -185,9 +192,11 @@ def _run_config(workspace: str | None, **kw: Any) -> Any:
 def run_diff(args: argparse.Namespace) -> int:
     store = ProfileStore()
     a = _load(store, args.a)
+    a_launch = launch_settings(a.gpus, a.python, a.options)
     if args.b is not None:
         b = _load(store, args.b)
         a_vals, b_vals, b_label = a.values, b.values, b.name
+        b_launch = launch_settings(b.gpus, b.python, b.options)
     else:
         config = _run_config(_workspace_for(args, a))
         fields = config.fields
@@ -198,29 +207,35 @@ def run_diff(args: argparse.Namespace) -> int:
                   **{k: v for k, v in a.values.items() if k not in fields}}
         b_vals = fields.defaults()
         b_label = f"defaults.ini ({config.workspace.defaults_ini})"
+        b_launch = launch_settings(None, None, {})  # what a run without a profile gets
     rows = diff_values(a_vals, b_vals)
+    launch_rows = diff_values(a_launch, b_launch)
     if args.json:
         print_json({"a": a.name, "b": b_label, "differences": [
             {"key": k, "a": None if av is MISSING else av, "b": None if bv is MISSING else bv,
-             "in_a": av is not MISSING, "in_b": bv is not MISSING} for k, av, bv in rows]})
+             "in_a": av is not MISSING, "in_b": bv is not MISSING} for k, av, bv in rows],
+            "launch_differences": [
+            {"key": k, "a": None if av is MISSING else av, "b": None if bv is MISSING else bv}
+            for k, av, bv in launch_rows]})
         return 0
-    if not rows:
+    if not rows and not launch_rows:
         warn(f"no differences between {a.name!r} and {b_label}")
         return 0
     table = [("key", a.name, b_label)] + [(k, _show_value(av), _show_value(bv))
                                           for k, av, bv in rows]
-    w0 = max(len(r[0]) for r in table)
-    w1 = max(len(r[1]) for r in table)
+    table += [(f"[launch] {k}", _show_value(av), _show_value(bv)) for k, av, bv in launch_rows]
+    w0 = max(cell_width(r[0]) for r in table)
+    w1 = max(cell_width(r[1]) for r in table)
     for key, av, bv in table:
-        print(f"{key:<{w0}}  {av:<{w1}}  {bv}")
+        print(f"{ljust_cells(key, w0)}  {ljust_cells(av, w1)}  {bv}")
     return 0
 
 
 # ------------------------------------------------------------------ save
 
 def run_save(args: argparse.Namespace) -> int:
-    from satconf.runconfig import validate
-
+    if args.python is not None:
+        _check_python(args.python)
     store = ProfileStore()
     try:
         name = validate_name(args.name)
@@ -236,9 +251,17 @@ def run_save(args: argparse.Namespace) -> int:
                        f"{args.source!r}'s values", EXIT_USAGE)
     base_name = args.source if args.source is not None else (name if existing else None)
     base = _load(store, base_name) if base_name is not None else None
-    config = _run_config(_workspace_for(args, base), profile=base_name, sets=args.sets,
-                         gpus=args.gpus)
-    normal, errors = validate(config.fields, config.values)
+    from satconf.cli.engine_args import engine_overrides, nodes_set
+    from satconf.cluster.options import ClusterOptionsError, from_profile_options
+
+    config = _run_config(_workspace_for(args, base), profile=base_name,
+                         sets=[*args.sets, *nodes_set(args)], gpus=args.gpus,
+                         options=engine_overrides(args))
+    try:
+        from_profile_options(config.options)
+    except ClusterOptionsError as exc:
+        raise CliError(f"profile {name!r} was not saved:\n{exc}", EXIT_USAGE) from None
+    normal, errors = config.normal, config.errors()
     if errors:
         report_errors(errors)
         raise CliError(f"profile {name!r} was not saved: the values have errors", EXIT_ERRORS)
@@ -265,6 +288,16 @@ def run_save(args: argparse.Namespace) -> int:
         raise _fail(exc) from None
     warn(f"saved profile {name!r} ({path})")
     return 0
+
+
+def _check_python(path: str) -> None:
+    """--python must name an interpreter that can be started, not be saved blindly."""
+    import os
+
+    if not Path(path).expanduser().is_file():
+        raise CliError(f"--python {path}: no such file", EXIT_ERRORS)
+    if not os.access(Path(path).expanduser(), os.X_OK):
+        raise CliError(f"--python {path}: not executable", EXIT_ERRORS)
 
 
 # ------------------------------------------------------------------ rename / copy / delete

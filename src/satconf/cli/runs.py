@@ -9,10 +9,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from satconf.cli.common import EXIT_ERRORS, EXIT_USAGE, CliError, print_json, warn
+from satconf.cli.common import EXIT_ERRORS, CliError, line_count, print_json, warn
 
 if TYPE_CHECKING:
-    from satconf.runconfig import RunConfig
     from satconf.runs.records import RunRecord
 
 SHOW_TAIL = 20
@@ -27,14 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = runs.add_parser("show", help="one run's settings, status and log tail")
     show.add_argument("run_id", metavar="ID", help="run id, a unique prefix of one, or `last`")
     show.add_argument("--json", action="store_true", help="machine-readable output")
-    show.add_argument("--tail", type=int, default=SHOW_TAIL, metavar="N",
+    show.add_argument("--tail", type=line_count, default=SHOW_TAIL, metavar="N",
                       help=f"log lines to show (default {SHOW_TAIL})")
     show.set_defaults(func=run_show)
     logs = runs.add_parser("logs", help="print a run's log")
     logs.add_argument("run_id", metavar="ID", help="run id, a unique prefix of one, or `last`")
     logs.add_argument("--follow", "-f", action="store_true",
                       help="keep printing new lines until the run ends (Ctrl-C stops following)")
-    logs.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N lines")
+    logs.add_argument("--tail", type=line_count, default=None, metavar="N",
+                      help="only the last N lines")
     logs.set_defaults(func=run_logs)
     metrics = runs.add_parser("metrics", help="a run's metrics per step (from metrics.jsonl)")
     metrics.add_argument("run_id", metavar="ID", help="run id, a unique prefix of one, or `last`")
@@ -50,12 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="wait this long after SIGINT before SIGTERM (default 30)")
     stop.add_argument("--json", action="store_true", help="machine-readable output")
     stop.set_defaults(func=run_stop)
-    p.set_defaults(func=lambda args: _usage(p))
-
-
-def _usage(p: argparse.ArgumentParser) -> int:
-    p.print_help(sys.stderr)
-    return EXIT_USAGE
+    p.set_defaults(func=run_list, json=False)  # no action lists the runs
 
 
 def _load(run_id: str) -> RunRecord:
@@ -74,15 +69,32 @@ def _local_time(iso: str | None) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M:%S") if when else "-"
 
 
-def _duration(record: RunRecord) -> str:
-    from satconf.runs.records import parse_iso
+def _duration(record: RunRecord, status: str | None = None) -> str:
+    """Elapsed time: to the end, to now while it runs, and for a run that is neither
+    (lost) to the last sign of life, so that its clock stops."""
+    from satconf.runs.records import last_sign_of_life, parse_iso
+    from satconf.runs.status import QUEUED, RUNNING
 
     start, end = parse_iso(record.started_at), parse_iso(record.ended_at)
     if start is None:
         return "-"
-    seconds = int((end.timestamp() if end else time.time()) - start.timestamp())
+    if end is not None:
+        stop = end.timestamp()
+    elif status is None or status in (RUNNING, QUEUED):
+        stop = time.time()
+    else:
+        stop = last_sign_of_life(record) or start.timestamp()
+    seconds = int(stop - start.timestamp())
     hours, rest = divmod(max(0, seconds), 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _tolerant_stdout() -> None:
+    # A record may hold paths that are not UTF-8 (kept as surrogate escapes): print them
+    # escaped rather than fail half-way through the output.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
 
 
 def record_json(record: RunRecord, *, tail: int = 0) -> dict[str, Any]:
@@ -159,29 +171,39 @@ UNREADABLE = "unreadable"
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from satconf.runs import list_runs, run_status
+    """Every run; a record that cannot be read is listed as unreadable (exit 1), never
+    hidden and never hiding the others."""
+    from satconf.runs import run_status
+    from satconf.runs.records import scan_runs
 
-    records = list_runs()
+    _tolerant_stdout()
+    records, bad = scan_runs()
     if args.json:
-        print_json([record_json(r) for r in records])
-        return 0
-    if not records:
+        print_json([record_json(r) for r in records]
+                   + [{"id": name, "status": UNREADABLE, "error": str(exc)} for name, exc in bad])
+        return 1 if bad else 0
+    if not records and not bad:
         print("no runs yet (start one with `satconf launch`)")
         return 0
     rows = [("ID", "STATUS", "NAME", "PROFILE", "STARTED", "TIME", "EXIT")]
     for r in records:
-        rows.append((r.id, run_status(r), r.name or "-", r.profile or "-",
-                     _local_time(r.started_at), _duration(r),
+        status = run_status(r)
+        rows.append((r.id, status, r.name or "-", r.profile or "-",
+                     _local_time(r.started_at), _duration(r, status),
                      "-" if r.exit_code is None else str(r.exit_code)))
+    rows += [(name, UNREADABLE, "-", "-", "-", "-", "-") for name, _ in bad]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    return 0
+    for _, exc in bad:
+        warn(f"satconf: unreadable run record: {exc}")
+    return 1 if bad else 0
 
 
 def run_show(args: argparse.Namespace) -> int:
     from satconf.runs import log_path, run_status, tail_lines
 
+    _tolerant_stdout()
     record = _load(args.run_id)
     if args.json:
         print_json(record_json(record, tail=args.tail))
@@ -196,7 +218,7 @@ def run_show(args: argparse.Namespace) -> int:
         f"name      {record.name or '-'}",
         f"profile   {record.profile or '-'}",
         f"started   {_local_time(record.started_at)} on {record.host or '?'}",
-        f"ended     {_local_time(record.ended_at)} (ran {_duration(record)})",
+        f"ended     {_local_time(record.ended_at)} (ran {_duration(record, status)})",
         f"pid       {record.pid if record.pid is not None else '-'} (process group "
         f"{record.pgid if record.pgid is not None else '-'})",
         f"gpus      {'all visible' if record.gpus is None else record.gpus or 'none'}",
@@ -221,6 +243,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_logs(args: argparse.Namespace) -> int:
     from satconf.runs import RUNNING, follow_chunks, load_run, log_path, run_status, tail_lines
+    from satconf.runs.logs import copy_log
     from satconf.runs.status import QUEUED
 
     record = _load(args.run_id)
@@ -230,8 +253,9 @@ def run_logs(args: argparse.Namespace) -> int:
             print(line)
     if not args.follow:
         if args.tail is None:
-            sys.stdout.write(path.read_text(encoding="utf-8", errors="replace")
-                             if path.is_file() else "")
+            sys.stdout.flush()
+            copy_log(path, sys.stdout.buffer)  # in pieces: a log of any size, constant memory
+            sys.stdout.buffer.flush()
         return 0
     sys.stdout.flush()
     try:
@@ -272,7 +296,7 @@ def run_stop(args: argparse.Namespace) -> int:
     return 0
 
 
-# ---- `satconf launch` (local engine) ---------------------------------------------------------
+# ---- following a run from `satconf launch --foreground` ----------------------------
 
 def exit_code_of(record: RunRecord) -> int:
     """The shell's convention: the process's code, or 128 + the signal that ended it."""
@@ -281,7 +305,7 @@ def exit_code_of(record: RunRecord) -> int:
     return 128 - record.exit_code if record.exit_code < 0 else record.exit_code
 
 
-class _CtrlC:
+class CtrlC:
     """Counts Ctrl-C presses instead of raising; the follow loop acts on them (a signal
     handler must not take a run record's lock, which the loop may hold)."""
 
@@ -290,7 +314,7 @@ class _CtrlC:
         self.handled = 0
         self._old: Any = None
 
-    def __enter__(self) -> _CtrlC:
+    def __enter__(self) -> CtrlC:
         self._old = signal.signal(signal.SIGINT, self._hit)
         return self
 
@@ -301,44 +325,13 @@ class _CtrlC:
         self.seen += 1
 
 
-def launch_local(args: argparse.Namespace, config: RunConfig) -> int:
-    """Start the run detached; with `--foreground` follow it to its end."""
-    if getattr(args, "foreground", False):
-        # Installed before the start, so that an early Ctrl-C reaches the run too.
-        with _CtrlC() as ctrl_c:
-            record = _start(config)
-            warn(f"run {record.id} started (pid {record.pid}); log {_log(record)}")
-            return follow_foreground(record.id, ctrl_c, json_result=args.json)
-    record = _start(config)
-    if args.json:
-        print_json({"run_id": record.id, "log": str(_log(record)), "pid": record.pid,
-                    "notes": record.notes})
-        return 0
-    print(f"run {record.id} started (pid {record.pid}); log {_log(record)}")
-    print(f"follow it with `satconf runs logs {record.id} --follow`; "
-          f"stop it with `satconf runs stop {record.id}`")
-    return 0
-
-
-def _start(config: RunConfig) -> RunRecord:
-    from satconf.runs import RunError, start_run
-
-    try:
-        record = start_run(config)
-    except RunError as exc:
-        raise CliError(str(exc), EXIT_ERRORS) from None
-    for note in record.notes:
-        warn(f"note: {note}")
-    return record
-
-
 def _log(record: RunRecord) -> Path:
     from satconf.runs import log_path
 
     return log_path(record.id)
 
 
-def follow_foreground(run_id: str, ctrl_c: _CtrlC, *, json_result: bool = False) -> int:
+def follow_foreground(run_id: str, ctrl_c: CtrlC, *, json_result: bool = False) -> int:
     """Print the log until the run ends. A first Ctrl-C sends SIGINT to the run (recorded);
     a second stops it with SIGTERM, then SIGKILL. Returns the run's exit code. With
     `json_result` the log goes to stderr and a JSON result to stdout."""

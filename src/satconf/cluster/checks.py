@@ -13,11 +13,7 @@ import re
 
 from satconf.checks.finding import Finding, error, info, warning
 from satconf.cluster.options import (
-    OPTIONS_KEY,
     ClusterOptions,
-    ClusterOptionsError,
-    from_profile_options,
-    option_errors,
 )
 from satconf.cluster.slurm import SBATCH_HINT, sbatch_path
 from satconf.runconfig import RunConfig
@@ -127,21 +123,6 @@ def _torchrun_findings(opts: ClusterOptions, nodes: int) -> list[Finding]:
                         "this machine's host name, which every node must reach",
                         "set the master address to node 0's address"))
     return out
-
-
-def profile_cluster_findings(config: RunConfig, *, submitting: bool = True) -> list[Finding]:
-    """The findings for the cluster options a config carries (`config.options["cluster"]`),
-    bad option values included: what `satconf check` and the form show."""
-    try:
-        opts = from_profile_options(config.options)
-    except ClusterOptionsError:
-        table = config.options.get(OPTIONS_KEY)
-        if not isinstance(table, dict):
-            return [error(OPTIONS_KEY, "the profile's cluster options are not a table",
-                          "fix [launch.options.cluster] in the profile")]
-        return [error(f"{OPTIONS_KEY}.{key}", msg, "fix the cluster option")
-                for key, msgs in option_errors(table).items() for msg in msgs]
-    return cluster_findings(config, opts, submitting=submitting)
 
 
 def has_errors(findings: list[Finding]) -> bool:

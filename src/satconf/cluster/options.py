@@ -13,13 +13,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from satconf.fields import FieldSpec
 from satconf.pydantic_plugins import skip_plugin_discovery
+from satconf.runs.engines import NAMES
 
 skip_plugin_discovery()  # before this module builds a model: see satconf.pydantic_plugins
 
-Engine = Literal["local", "slurm", "torchrun"]
-ENGINES: tuple[str, ...] = ("local", "slurm", "torchrun")
+ENGINES: tuple[str, ...] = NAMES  # the registered engines (satconf.runs.engines)
 OPTIONS_KEY = "cluster"  # the table in a profile's options
+ENGINE_GROUP = "Engine"  # the form's group of these options
 
 # sbatch --time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
 _TIME = re.compile(r"^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+(:\d{1,2}){0,2})$")
@@ -35,10 +37,11 @@ class ClusterOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    engine: Engine = Field(
+    engine: str = Field(
         "local",
         description="local: this machine; slurm: a batch job submitted with sbatch; "
                     "torchrun: one torchrun command per node (satconf runs this node's)",
+        json_schema_extra={"enum": list(NAMES)},
     )
     gpus_per_node: int = Field(
         1, ge=0, le=64,
@@ -60,6 +63,7 @@ class ClusterOptions(BaseModel):
     time_limit: str = Field(
         "", description="SLURM time limit, e.g. 2-00:00:00 or 90 (minutes); empty: the "
                         "partition's default",
+        json_schema_extra={"flag": "--time", "metavar": "LIMIT"},
     )
     cpus_per_task: int | None = Field(
         None, ge=1, le=1024,
@@ -71,6 +75,7 @@ class ClusterOptions(BaseModel):
         default_factory=list,
         description="more #SBATCH lines, one option each, e.g. --mem=200G or "
                     "--constraint=a100",
+        json_schema_extra={"flag": "--sbatch", "metavar": "OPTION"},
     )
     master_addr: str = Field(
         "", description="torchrun: address of node 0 that every node can reach; empty: "
@@ -80,6 +85,13 @@ class ClusterOptions(BaseModel):
                                                                 "on node 0")
     node_rank: int = Field(0, ge=0, description="torchrun: which node this machine is "
                                                "(satconf runs that node's command)")
+
+    @field_validator("engine")
+    @classmethod
+    def _engine(cls, v: str) -> str:
+        if v not in NAMES:
+            raise ValueError(f"no engine called {v!r} (known: {', '.join(NAMES)})")
+        return v
 
     @field_validator("time_limit")
     @classmethod
@@ -141,20 +153,38 @@ class ClusterOptions(BaseModel):
         return self.model_dump(exclude_defaults=True, exclude_none=True)
 
 
+def option_flag(key: str) -> str:
+    """The command-line flag of an option (`--time` for time_limit), also its form label."""
+    extra = ClusterOptions.model_fields[key].json_schema_extra
+    flag = extra.get("flag") if isinstance(extra, dict) else None
+    return str(flag) if flag else "--" + key.replace("_", "-")
+
+
+def option_specs() -> list[FieldSpec]:
+    """The options as form fields (group *Engine*, keys `cluster.<option>`), kinds from
+    their types: the form renders them like every other field, the CLI makes its flags."""
+    from satconf.kinds import ChoiceKind, for_annotation
+
+    out: list[FieldSpec] = []
+    for key, info in ClusterOptions.model_fields.items():
+        kind = ChoiceKind(NAMES) if key == "engine" else for_annotation(info.annotation)
+        out.append(FieldSpec(
+            key=f"{OPTIONS_KEY}.{key}", flag=option_flag(key), attr=key, kind=kind,
+            default=info.get_default(call_default_factory=True), help=info.description or "",
+            group=ENGINE_GROUP, ini=None, extra=False,
+        ))
+    return out
+
+
 def option_fields() -> list[dict[str, Any]]:
     """What a form needs to render each option: key, type, default, choices, help."""
     out: list[dict[str, Any]] = []
     schema = ClusterOptions.model_json_schema()["properties"]
-    for key, info in ClusterOptions.model_fields.items():
-        prop = schema[key]
-        choices = prop.get("enum") or next(
-            (p.get("enum") for p in prop.get("anyOf", []) if p.get("enum")), None)
+    for spec in option_specs():
+        key, prop = spec.attr, schema[spec.attr]
         out.append({
-            "key": key,
-            "type": _type_name(prop),
-            "default": info.get_default(call_default_factory=True),
-            "choices": list(choices) if choices else None,
-            "help": info.description or "",
+            "key": key, "type": _type_name(prop), "default": spec.default,
+            "choices": list(spec.choices) or None, "help": spec.help,
             "minimum": prop.get("minimum",
                                 next((p.get("minimum") for p in prop.get("anyOf", [])
                                       if "minimum" in p), None)),

@@ -26,25 +26,28 @@ PLACEHOLDER_RUN = "RUN_ID"  # stands for the run id in a preview made before lau
 
 
 @dataclass(frozen=True)
-class ClusterPlan:
+class EnginePlan:
+    """What an engine would run: the preview and the launch read the same object."""
+
     engine: str
     options: ClusterOptions
     nodes: int
     local: LaunchPlan  # the one-machine command; also what each task runs
     script: str | None = None  # slurm: the batch script
     commands: list[NodeCommand] = field(default_factory=list)  # torchrun: one per node
+    folder: str | None = None  # the run folder the script names (a placeholder in a preview)
 
     def render(self) -> str:
         """The preview text: the batch script, the per-node commands, or the shell line."""
-        if self.engine == "slurm" and self.script is not None:
+        if self.script is not None:
             return self.script
-        if self.engine == "torchrun":
+        if self.commands:
             return render(self.commands)
         return self.local.shell() + "\n"
 
     def local_command(self) -> LaunchPlan:
-        """What runs on this machine: the local plan, or this node's torchrun command."""
-        if self.engine == "torchrun":
+        """What runs on this machine: the local plan, or this node's command."""
+        if self.commands:
             return self.commands[self.options.node_rank].plan()
         return self.local
 
@@ -59,6 +62,9 @@ class ClusterPlan:
         return out
 
 
+ClusterPlan = EnginePlan  # the name the cluster tests and scripts know
+
+
 def job_name(config: RunConfig, opts: ClusterOptions) -> str:
     if opts.job_name:
         return opts.job_name
@@ -66,22 +72,39 @@ def job_name(config: RunConfig, opts: ClusterOptions) -> str:
     return name.strip() if isinstance(name, str) and name.strip() else "satconf"
 
 
-def build_cluster_plan(config: RunConfig, opts: ClusterOptions, *, folder: Path | None = None,
-                       master_addr: str | None = None) -> ClusterPlan:
-    """The plan for `opts.engine`; `folder` is the run folder (a placeholder when None).
-    Raises command.PlanError as `RunConfig.plan` does."""
-    local = config.plan()
-    nodes = config_nodes(config)
-    if opts.engine == "slurm":
-        if folder is None:
-            from satconf.workspace import runs_dir
+def placeholder_folder() -> Path:
+    """The run folder a preview names: the real one exists only once the run starts."""
+    from satconf.workspace import runs_dir
 
-            folder = runs_dir() / PLACEHOLDER_RUN
-        script = batch_script(local, opts, nodes=nodes, job_name=job_name(config, opts),
-                              output=str(folder / LOG_NAME), exit_file=str(folder / EXIT_NAME))
-        return ClusterPlan("slurm", opts, nodes, local, script=script)
-    if opts.engine == "torchrun":
-        addr = master_addr or opts.master_addr or socket.gethostname()
-        cmds = node_commands(local, opts, nodes=nodes, master_addr=addr)
-        return ClusterPlan("torchrun", opts, nodes, local, commands=cmds)
-    return ClusterPlan("local", opts, nodes, local)
+    return runs_dir() / PLACEHOLDER_RUN
+
+
+def slurm_plan(config: RunConfig, opts: ClusterOptions, *,
+               folder: Path | None = None) -> EnginePlan:
+    folder = folder or placeholder_folder()
+    local, nodes = config.plan(), config_nodes(config)
+    script = batch_script(local, opts, nodes=nodes, job_name=job_name(config, opts),
+                          output=str(folder / LOG_NAME), exit_file=str(folder / EXIT_NAME))
+    return EnginePlan("slurm", opts, nodes, local, script=script, folder=str(folder))
+
+
+def torchrun_plan(config: RunConfig, opts: ClusterOptions, *,
+                  master_addr: str | None = None) -> EnginePlan:
+    local, nodes = config.plan(), config_nodes(config)
+    addr = master_addr or opts.master_addr or socket.gethostname()
+    cmds = node_commands(local, opts, nodes=nodes, master_addr=addr)
+    return EnginePlan("torchrun", opts, nodes, local, commands=cmds)
+
+
+def build_cluster_plan(config: RunConfig, opts: ClusterOptions, *,
+                       folder: Path | None = None) -> EnginePlan:
+    """The plan of the engine `opts` names. Raises command.PlanError as `RunConfig.plan`
+    does, RunError for an engine this satconf does not have."""
+    from satconf.runs.engines import get_engine
+
+    engine = get_engine(opts.engine)
+    if engine is None:
+        from satconf.runs.records import RunError
+
+        raise RunError(f"no engine called {opts.engine!r}")
+    return engine.plan(config, opts, folder=folder)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from satconf.cluster.options import ClusterOptions
-from satconf.command import LaunchPlan
+from satconf.command import LaunchPlan, PlanError
 
 SBATCH_HINT = ("sbatch is not installed or not on PATH: run satconf on a SLURM login node, "
                "or pick --engine local / torchrun")
@@ -59,18 +59,35 @@ def sbatch_path() -> str | None:
     return shutil.which("sbatch")
 
 
-def _directive_value(text: str) -> str:
-    """A value sbatch reads back whole from an #SBATCH line (it honours double quotes)."""
+class BatchScriptError(PlanError, ValueError):
+    """A name or path that no #SBATCH line can carry; the message says which and why."""
+
+
+_UNSAFE = re.compile(r'["\x00-\x1f\x7f]')
+
+
+def _directive_value(text: str, what: str = "value") -> str:
+    """A value sbatch reads back whole from an #SBATCH line (it honours double quotes).
+
+    A double quote or a control character (a newline ends the line) cannot be
+    quoted there: BatchScriptError, a PlanError, so every launch path reports it
+    as a one-line error.
+    """
     if re.fullmatch(r"[A-Za-z0-9_.,:+=@/%-]+", text):
         return text
-    if '"' in text or "\n" in text:
-        raise ValueError(f"{text!r} cannot be written on an #SBATCH line")
+    bad = _UNSAFE.search(text)
+    if bad is not None:
+        char = {'"': 'a double quote (")', "\n": "a newline"}.get(bad.group(),
+                                                                   f"{bad.group()!r}")
+        raise BatchScriptError(f"the {what} {text!r} holds {char}, which cannot be written on "
+                               "an #SBATCH line; pick another")
     return f'"{text}"'
 
 
 def directives(opts: ClusterOptions, *, nodes: int, job_name: str, output: str) -> list[str]:
     """The `#SBATCH` options, in a fixed order."""
-    lines = [f"--job-name={_directive_value(job_name)}", f"--nodes={nodes}",
+    lines = [f"--job-name={_directive_value(job_name, 'job name (the run name)')}",
+             f"--nodes={nodes}",
              f"--ntasks-per-node={opts.tasks()}"]
     if opts.gpus_per_node > 0:
         lines.append(f"--gres=gpu:{opts.gpus_per_node}" if opts.gpu_request == "gres"
@@ -78,14 +95,19 @@ def directives(opts: ClusterOptions, *, nodes: int, job_name: str, output: str) 
     if opts.cpus_per_task is not None:
         lines.append(f"--cpus-per-task={opts.cpus_per_task}")
     if opts.partition:
-        lines.append(f"--partition={opts.partition}")
+        lines.append(f"--partition={_directive_value(opts.partition, 'partition')}")
     if opts.account:
-        lines.append(f"--account={opts.account}")
+        lines.append(f"--account={_directive_value(opts.account, 'account')}")
     if opts.time_limit:
         lines.append(f"--time={opts.time_limit}")
-    lines += ["--signal=SIGUSR1@90", f"--output={_directive_value(output)}",
+    lines += ["--signal=SIGUSR1@90",
+              f"--output={_directive_value(output, 'log path (under SATCONF_HOME)')}",
               "--open-mode=append"]
-    lines += opts.extra_sbatch
+    for extra in opts.extra_sbatch:
+        if _UNSAFE.search(extra.replace('"', "")):
+            raise BatchScriptError(f"the sbatch option {extra!r} holds a control character "
+                                   "(a newline?), which cannot be written on an #SBATCH line")
+        lines.append(extra)
     return lines
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from satconf.defaults_ini import DefaultsIni, Kind
-from satconf.fields import ValueType, build_fieldset
+from satconf.fields import build_fieldset
+from satconf.kinds import SWITCH
 from satconf.fileerrors import FileProblem
 
 LITERAL = "literal"  # the value is a string holding the INI's Python literal text
@@ -67,7 +68,7 @@ class Document:
 
 @cache
 def _seed_bool_keys() -> frozenset[str]:
-    return frozenset(s.key for s in build_fieldset(None) if s.type is ValueType.BOOL)
+    return frozenset(s.key for s in build_fieldset(None) if s.kind is SWITCH)
 
 
 def natural_kind(key: str, value: Any) -> str:
@@ -126,7 +127,7 @@ def from_ini(ini: DefaultsIni) -> Document:
         kind = entry.kind.value
         if entry.kind is Kind.PATH:
             value = entry.text  # the text gives prefigure the same Path back
-        elif (entry.kind is Kind.STR and spec.type is ValueType.BOOL
+        elif (entry.kind is Kind.STR and spec.kind is SWITCH
               and entry.value in BOOL_TEXTS):
             value = BOOL_TEXTS[entry.value]  # the seed's `recover = false` is a boolean
         doc.entries.append(Entry(entry.key, value, kind, entry.help))

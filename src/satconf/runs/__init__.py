@@ -15,7 +15,6 @@ The public API (used by the CLI, the TUI and the cluster helpers):
     tail_lines(path, n=20) -> list[str]
     find_recover_checkpoint(values, cwd) -> Path | None
     apply_recover(config) -> (RunConfig, str | None)
-    register_engine(name, status_fn, stop_fn)
 
 Names are loaded on first use, so `python -m satconf.runs.supervisor` and
 importers of one name stay light.
@@ -33,7 +32,7 @@ _EXPORTS = {
     "run_dir": "records", "resolve_run_id": "records",
     "start_run": "launcher", "start_plan": "launcher",
     "run_status": "status", "stop_run": "status", "request_interrupt": "status",
-    "register_engine": "status", "STATUSES": "status", "RUNNING": "status",
+"STATUSES": "status", "RUNNING": "status",
     "SUCCEEDED": "status", "FAILED": "status", "STOPPED": "status", "LOST": "status",
     "DEFAULT_GRACE": "status",
     "follow_log": "logs", "follow_chunks": "logs", "tail_lines": "logs",

@@ -1,13 +1,14 @@
 """Start a run: write its record, hand it to a detached supervisor, wait for the pid.
 
-`start_run` takes a `RunConfig` (recover applied, checked, planned);
-`start_plan` takes any `LaunchPlan` (the cluster helpers start torchrun or
-srun commands through it). Both return once the training process runs, or
-raise `RunError` saying why it could not start.
+`start_plan` takes any `LaunchPlan` (the local and torchrun engines start
+through it); `start_run` is the short way for a `RunConfig` on this machine.
+Both return once the training process runs, or raise `RunError` saying why
+it could not start.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -38,29 +39,19 @@ if TYPE_CHECKING:
 REPORT_TIMEOUT_S = 30.0
 
 
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
+def plain_values(values: dict[str, Any]) -> dict[str, Any]:
     """A JSON-safe copy (paths and enums as text)."""
     return json.loads(json.dumps(values, default=str))
 
 
-def start_run(config: RunConfig, *, engine: str = "local", recover: bool = True,
+def start_run(config: RunConfig, *, recover: bool = True,
               base: Path | None = None) -> RunRecord:
-    """Start `config` detached; the record's `notes` say what recover chose."""
+    """Start `config` on this machine, recover applied, without the preflight checks (the
+    launch use case, `satconf.launch`, is what checks); the record's notes say what
+    recover chose. Raises RunError."""
     from satconf.command import PlanError
+    from satconf.runs.engines.local import ENGINE
 
-    config, notes = prepare(config, recover=recover)
-    try:
-        plan = config.plan()
-    except PlanError as exc:
-        raise RunError(f"the config cannot become a command: {exc}") from None
-    normal, _ = config.fields.validate(config.values)
-    return start_plan(plan, values=normal, profile=config.profile, gpus=config.gpus,
-                      python=config.python, workspace=str(config.workspace.root),
-                      notes=notes, engine=engine, base=base)
-
-
-def prepare(config: RunConfig, *, recover: bool = True) -> tuple[RunConfig, list[str]]:
-    """Recover applied and the config checked, whatever engine starts it; raises RunError."""
     notes: list[str] = []
     if recover:
         from satconf.runs.recover import apply_recover
@@ -68,11 +59,13 @@ def prepare(config: RunConfig, *, recover: bool = True) -> tuple[RunConfig, list
         config, message = apply_recover(config)
         if message:
             notes.append(message)
-    errors = config.errors()
-    if errors:
-        lines = [f"{key}: {msg}" for key, msgs in errors.items() for msg in msgs]
-        raise RunError("the config has errors; nothing was launched\n" + "\n".join(lines))
-    return config, notes
+    try:
+        from satconf.cluster.options import ClusterOptions
+
+        plan = ENGINE.plan(config, ClusterOptions())
+    except PlanError as exc:
+        raise RunError(f"the config has errors; nothing was launched\n{exc}") from None
+    return ENGINE.start(config, plan, notes=notes, extra={}, base=base)
 
 
 def start_plan(plan: LaunchPlan, *, values: dict[str, Any] | None = None,
@@ -85,7 +78,7 @@ def start_plan(plan: LaunchPlan, *, values: dict[str, Any] | None = None,
         from satconf.workspace import runs_dir
 
         base = runs_dir()
-    values = _plain(values or {})
+    values = plain_values(values or {})
     run_id = new_run_id()
     folder = base / run_id
     folder.mkdir(parents=True, exist_ok=False)
@@ -112,16 +105,29 @@ def start_plan(plan: LaunchPlan, *, values: dict[str, Any] | None = None,
 
 
 def _spawn_supervisor(folder: Path, plan: LaunchPlan, env: dict[str, str]) -> tuple[int, int]:
-    """Start the supervisor; (training pid, supervisor pid) once it runs, else RunError."""
+    """Start the supervisor; (training pid, supervisor pid) once it runs, else RunError.
+
+    The supervisor records the pids before it reports them, so a report lost
+    on the way (a pipe cut, a slow start) is made up for from the record.
+    """
     read_fd, write_fd = os.pipe()
     try:
-        with open(folder / SUPERVISOR_LOG, "ab") as slog:
+        try:
+            slog_fd = os.open(folder / SUPERVISOR_LOG,
+                              os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise RunError(f"cannot write in the run folder {folder} ({exc.strerror})") from None
+        try:
             first = subprocess.Popen(
                 [sys.executable, "-m", "satconf.runs.supervisor", str(folder), str(write_fd),
                  plan.cwd, "--", *plan.argv],
-                stdin=subprocess.DEVNULL, stdout=slog, stderr=subprocess.STDOUT, env=env,
+                stdin=subprocess.DEVNULL, stdout=slog_fd, stderr=subprocess.STDOUT, env=env,
                 cwd=folder, pass_fds=(write_fd,), start_new_session=True,
             )
+        except OSError as exc:
+            raise RunError(f"cannot start the run's supervisor ({exc.strerror})") from None
+        finally:
+            os.close(slog_fd)
         os.close(write_fd)
         write_fd = -1
         first.wait()  # it forks the real supervisor and exits at once
@@ -136,6 +142,12 @@ def _spawn_supervisor(folder: Path, plan: LaunchPlan, env: dict[str, str]) -> tu
         return int(pids[0]), int(pids[1])
     if status == "error":
         raise RunError(detail)
+    from satconf.runs.records import read_record
+
+    with contextlib.suppress(RunError):
+        recorded = read_record(folder)
+        if recorded.pid is not None and recorded.supervisor_pid is not None:
+            return recorded.pid, recorded.supervisor_pid
     log = folder / SUPERVISOR_LOG
     tail = log.read_text(errors="replace").strip().splitlines()[-5:] if log.is_file() else []
     raise RunError("the run's supervisor did not report a start"
@@ -143,16 +155,20 @@ def _spawn_supervisor(folder: Path, plan: LaunchPlan, env: dict[str, str]) -> tu
 
 
 def _read_report(fd: int, timeout: float) -> str:
+    """The supervisor's one line, or what came of it by `timeout` ("" for nothing)."""
     deadline = time.monotonic() + timeout
     data = b""
-    while b"\n" not in data:
+    while b"\n" not in data and len(data) < 65536:
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
+        try:
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                break
+            chunk = os.read(fd, 4096)
+        except OSError:
             break
-        chunk = os.read(fd, 4096)
         if not chunk:
             break
         data += chunk

@@ -1,21 +1,25 @@
 """Run status, derived from the record and the live processes, pluggable by engine.
 
-An engine (`record.engine`) brings its own status and stop functions: the
-local one (also used for `torchrun`, which runs under the same supervisor)
-looks at process ids; a scheduler engine such as SLURM registers functions
-that ask the scheduler instead (`register_engine`).
+An engine (`record.engine`, one of `satconf.runs.engines`) brings its own
+status and stop: the local one (also used for `torchrun`, which runs under
+the same supervisor) looks at process ids, defined here; a scheduler engine
+such as SLURM asks the scheduler instead.
 """
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from satconf.runs.procs import group_members, is_foreign_leader, process_alive
+from satconf.runs.procs import (
+    group_members,
+    group_signal_refusal,
+    is_foreign_leader,
+    process_alive,
+)
 from satconf.runs.records import (
     RunError,
     RunRecord,
@@ -42,37 +46,14 @@ STARTING_WINDOW_S = 60.0  # a record with no pid yet this young is a run still s
 
 LOCAL_ENGINES = ("local", "torchrun")  # run under satconf's own supervisor on this machine
 
-StatusFn = Callable[[RunRecord], str]
-StopFn = Callable[[Path, RunRecord, tuple[float, float]], RunRecord]
+def find_engine(name: str) -> Any:
+    """The engine (`satconf.runs.engines`) that started runs of this name, None if unknown."""
+    from satconf.runs.engines import get_engine
+
+    return get_engine(name)
 
 
-@dataclass(frozen=True)
-class Engine:
-    status: StatusFn
-    stop: StopFn
-
-
-ENGINES: dict[str, Engine] = {}
-# Engines whose module registers itself when imported; loaded the first time a
-# record of that engine is looked at, so that listing local runs imports nothing more.
-ENGINE_MODULES: dict[str, str] = {"slurm": "satconf.cluster.engine"}
-
-
-def register_engine(name: str, status: StatusFn, stop: StopFn) -> None:
-    """Teach satconf how to tell the status of, and stop, runs of another kind."""
-    ENGINES[name] = Engine(status=status, stop=stop)
-
-
-def find_engine(name: str) -> Engine | None:
-    if name not in ENGINES and name in ENGINE_MODULES:
-        import importlib
-
-        with contextlib.suppress(ImportError):
-            importlib.import_module(ENGINE_MODULES[name])
-    return ENGINES.get(name)
-
-
-def engine_for(record: RunRecord) -> Engine:
+def engine_for(record: RunRecord) -> Any:
     engine = find_engine(record.engine)
     if engine is None:
         raise RunError(f"run {record.id} was started by engine {record.engine!r}, "
@@ -169,12 +150,25 @@ def local_stop(folder: Path, record: RunRecord, grace: tuple[float, float]) -> R
     skips SIGINT (for a second Ctrl-C, when SIGINT was already sent)."""
     if record.pgid is None:
         raise RunError(f"run {record.id} has no process group yet; try again in a moment")
+    from satconf.runs.records import read_record, stop_lock
+
+    with stop_lock(folder) as first:
+        if not first:  # another `runs stop` took the steps meanwhile: its result is ours
+            return read_record(folder)
+        record = read_record(folder)  # what the stop before this one (if any) left
+        return _local_stop_steps(folder, record, grace)
+
+
+def _local_stop_steps(folder: Path, record: RunRecord, grace: tuple[float, float]) -> RunRecord:
     steps = ((signal.SIGINT, grace[0]), (signal.SIGTERM, grace[1]), (signal.SIGKILL, 5.0))
     if grace[0] <= 0:
         steps = steps[1:]
     for sig, wait_s in steps:
         if not local_is_going(record):
             break
+        refusal = group_signal_refusal(record.pid, record.pid_start, record.pgid)
+        if refusal is not None:
+            raise RunError(f"not stopping run {record.id}: {refusal}; nothing was signalled")
         result = _signal_group(record, sig)
         step = StopStep(signal=sig.name, at=now_iso(), result=result)
         record = update_record(folder, lambda r, s=step: r.stop_steps.append(s))
@@ -223,9 +217,8 @@ def request_interrupt(run_id: str, base: Path | None = None) -> RunRecord:
     record = load_run(run_id, base)
     if run_status(record) != RUNNING or record.pgid is None:
         return record
+    if group_signal_refusal(record.pid, record.pid_start, record.pgid) is not None:
+        return record
     step = StopStep(signal="SIGINT", at=now_iso(), result=_signal_group(record, signal.SIGINT))
     return update_record(run_dir(record.id, base), lambda r: r.stop_steps.append(step))
 
-
-for _name in LOCAL_ENGINES:
-    register_engine(_name, local_status, local_stop)

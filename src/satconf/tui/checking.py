@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from satconf.fields import ValueType
 from satconf.runconfig import RunConfig
 from satconf.schema import PrecisionType, StrategyType
 
@@ -26,7 +25,7 @@ def lightning_choices(config: RunConfig, env: Any) -> dict[str, tuple[str, ...]]
     }
     out: dict[str, tuple[str, ...]] = {}
     for spec in config.fields:
-        if spec.type is ValueType.CHOICE and spec.choices in wanted and wanted[spec.choices]:
+        if spec.choices and spec.choices in wanted and wanted[spec.choices]:
             names = list(dict.fromkeys(wanted[spec.choices]))
             if "auto" in spec.choices and "auto" not in names:
                 names.insert(0, "auto")  # Lightning takes "auto" without registering it

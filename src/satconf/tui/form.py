@@ -20,13 +20,11 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Select, Static, Switch
 
-from satconf.fields import Errors, FieldSet, FieldSpec, Values, ValueType
-from satconf.fields import Widget as Kind
+from satconf.fields import Errors, FieldSet, FieldSpec, Values
 from satconf.runconfig import validate
 from satconf.tui.messages import BrowsePath, FormChanged, ResetField
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9_-]")
-PATH_KINDS = (Kind.FILE, Kind.DIR)
 FIRST_ROWS = 7  # rows built before the first frame: about one screenful at 100x32
 
 
@@ -47,13 +45,7 @@ def field_ids(fields: FieldSet) -> dict[str, str]:
 
 def value_text(spec: FieldSpec, value: Any) -> str:
     """How a value is written in its input (the inverse of `parse_text`)."""
-    if value is None:
-        return ""
-    if spec.type is ValueType.LITERAL or (
-        spec.type in (ValueType.INT, ValueType.FLOAT) and not isinstance(value, str)
-    ):
-        return repr(value)
-    return str(value)
+    return spec.kind.format(value)
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -123,12 +115,13 @@ class FieldRow(Widget):
 
     def _editor(self) -> Widget:
         spec, value, eid = self.spec, self._value, f"f-{self.sid}"
-        if spec.widget is Kind.SWITCH:
+        editor = spec.kind.editor
+        if editor == "switch":
             return FieldSwitch(spec.key, value=bool(value), id=eid, classes="editor")
-        if spec.widget is Kind.SELECT:
+        if editor == "select":
             return FieldSelect(spec.key, choice_options(self._choices, value), value=value,
                                allow_blank=False, compact=True, id=eid, classes="editor")
-        kind = {Kind.INT: "integer", Kind.FLOAT: "number"}.get(spec.widget, "text")
+        kind = editor if editor in ("integer", "number") else "text"
         placeholder = "None" if spec.nullable else ""
         return FieldInput(spec.key, value=value_text(spec, value), type=kind,  # type: ignore[arg-type]
                           placeholder=placeholder, compact=True, id=eid, classes="editor",
@@ -139,8 +132,8 @@ class FieldRow(Widget):
         default = value_text(spec, spec.default)
         parts = [escape(spec.help) if spec.help else "", f"default: {escape(default or '–')}"]
         text = " · ".join(p for p in parts if p)
-        if spec.widget in PATH_KINDS:
-            text += f" · [@click=browse({spec.widget is Kind.DIR})]browse…[/]"
+        if spec.kind.path:
+            text += f" · [@click=browse({spec.kind.path == 'dir'})]browse…[/]"
         if modified:
             text += " · [b]modified[/] [@click=reset]reset[/]"
         return text
@@ -204,7 +197,7 @@ class ConfigForm(VerticalScroll):
 
     def on_mount(self) -> None:
         for spec in self.fields:
-            if spec.widget not in (Kind.SWITCH, Kind.SELECT):
+            if spec.kind.editor not in ("switch", "select"):
                 self._texts[spec.key] = value_text(spec, self.values[spec.key])
         self.refresh_state(None, post=False)
         if self._later:
@@ -263,7 +256,7 @@ class ConfigForm(VerticalScroll):
         key = spec.key
         self.values[key] = value
         self._parse_errors.pop(key, None)
-        if spec.widget not in (Kind.SWITCH, Kind.SELECT):
+        if spec.kind.editor not in ("switch", "select"):
             self._texts[key] = value_text(spec, value)
         if key not in self._mounted:
             return  # the row is built from self.values
@@ -355,8 +348,8 @@ class ConfigForm(VerticalScroll):
 
     def action_browse_focused(self) -> None:
         key = self.focused_key()
-        if key is not None and self.fields[key].widget in PATH_KINDS:
-            self.post_message(BrowsePath(key, self.fields[key].widget is Kind.DIR))
+        if key is not None and self.fields[key].kind.path:
+            self.post_message(BrowsePath(key, self.fields[key].kind.path == "dir"))
 
     @on(ResetField)
     def _reset_clicked(self, event: ResetField) -> None:

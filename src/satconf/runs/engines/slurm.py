@@ -1,11 +1,10 @@
-"""Cluster runs as run records: submit to SLURM, start this node's torchrun, status, stop.
+"""The SLURM engine: a batch script submitted with sbatch, followed as a run record.
 
 A SLURM run is a record with `engine = "slurm"` and the `job_id`; its log is
 the job's output file, which the batch script sends to the run folder's
 `train.log`. Status asks SLURM (squeue, then sacct, then scontrol) and, once
 SLURM has forgotten the job, reads the exit status the batch script wrote.
 A finished job's result is written into the record, so it stays known.
-Importing this module registers the engine with `satconf.runs`.
 """
 
 from __future__ import annotations
@@ -13,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from satconf.cluster import slurm
 from satconf.cluster.options import ClusterOptions
-from satconf.cluster.plan import EXIT_NAME, SCRIPT_NAME, build_cluster_plan
+from satconf.cluster.plan import EXIT_NAME, SCRIPT_NAME, EnginePlan, slurm_plan
 from satconf.runconfig import RunConfig
+from satconf.runs.launcher import plain_values
 from satconf.runs.records import (
     LOG,
     RunError,
@@ -38,31 +39,51 @@ from satconf.runs.status import (
     STOPPED,
     UNKNOWN,
     ended_status,
-    register_engine,
 )
 
-ENGINE = "slurm"
+if TYPE_CHECKING:
+    from satconf.checks.finding import Finding
+
+ENGINE_NAME = "slurm"
 
 
-def _prepared(config: RunConfig) -> tuple[RunConfig, list[str]]:
-    """Recover applied and the config checked, as for a local launch."""
-    from satconf.runs.launcher import prepare
+class SlurmEngine:
+    name = ENGINE_NAME
+    option_keys = ("gpus_per_node", "tasks_per_node", "gpu_request", "partition", "account",
+                   "time_limit", "cpus_per_task", "job_name", "extra_sbatch")
 
-    return prepare(config)
+    def plan(self, config: RunConfig, opts: ClusterOptions, *,
+             folder: Path | None = None) -> EnginePlan:
+        return slurm_plan(config, opts, folder=folder)
+
+    def findings(self, config: RunConfig, opts: ClusterOptions, *,
+                 submitting: bool) -> list[Finding]:
+        from satconf.cluster.checks import cluster_findings
+
+        return cluster_findings(config, opts, submitting=submitting)
+
+    def start(self, config: RunConfig, plan: EnginePlan, *, notes: list[str],
+              extra: dict[str, Any], base: Path | None = None) -> RunRecord:
+        return submit(config, plan, notes=notes, extra=extra, base=base)
+
+    def status(self, record: RunRecord) -> str:
+        return slurm_status(record)
+
+    def stop(self, folder: Path, record: RunRecord, grace: tuple[float, float]) -> RunRecord:
+        return slurm_stop(folder, record, grace)
 
 
-def submit_run(config: RunConfig, opts: ClusterOptions, *, base: Path | None = None) -> RunRecord:
-    """Write the batch script into a new run folder, sbatch it, record the job id.
+def submit(config: RunConfig, plan: EnginePlan, *, notes: list[str], extra: dict[str, Any],
+           base: Path | None = None) -> RunRecord:
+    """Write the planned batch script into a new run folder, sbatch it, record the job id.
 
-    The record is written before sbatch runs, so a refused submission is kept
-    with its reason (status failed) and raised as RunError."""
-    import json
+    The script is the previewed one with the run folder filled in for its
+    placeholder. The record is written before sbatch runs, so a refused
+    submission is kept with its reason (status failed) and raised as RunError."""
     import socket
 
-    from satconf.command import PlanError
     from satconf.runs.records import new_run_id
 
-    config, notes = _prepared(config)
     if base is None:
         from satconf.workspace import runs_dir
 
@@ -70,23 +91,20 @@ def submit_run(config: RunConfig, opts: ClusterOptions, *, base: Path | None = N
     run_id = new_run_id()
     folder = base / run_id
     folder.mkdir(parents=True, exist_ok=False)
-    try:
-        plan = build_cluster_plan(config, opts, folder=folder)
-    except PlanError as exc:
-        folder.rmdir()
-        raise RunError(f"the config cannot become a command: {exc}") from None
     script = folder / SCRIPT_NAME
-    script.write_text(plan.script or "", encoding="utf-8")
-    normal, _ = config.fields.validate(config.values)
-    values = json.loads(json.dumps(normal, default=str))
-    name = values.get("name")
+    text = plan.script or ""
+    if plan.folder:
+        text = text.replace(plan.folder, str(folder))
+    script.write_text(text, encoding="utf-8")
+    opts = plan.options
+    name = config.normal.get("name")
     record = RunRecord(
-        id=run_id, engine=ENGINE, profile=config.profile,
-        name=name if isinstance(name, str) else None, values=values,
+        id=run_id, engine=ENGINE_NAME, profile=config.profile,
+        name=name if isinstance(name, str) else None, values=plain_values(config.normal),
         argv=list(plan.local.argv), env=public_env(dict(plan.local.env)), cwd=plan.local.cwd,
         python=config.python, gpus=config.gpus, host=socket.gethostname(),
-        workspace=str(config.workspace.root), started_at=now_iso(), notes=notes,
-        extra={"batch_script": str(script), "nodes": plan.nodes,
+        workspace=str(config.workspace.root), started_at=now_iso(), notes=list(notes),
+        extra={**extra, "batch_script": str(script), "nodes": plan.nodes,
                "tasks_per_node": opts.tasks(), "cluster": opts.to_options()},
     )
     write_record(folder, record)
@@ -104,38 +122,18 @@ def submit_run(config: RunConfig, opts: ClusterOptions, *, base: Path | None = N
     return update_record(folder, lambda r: setattr(r, "job_id", job_id))
 
 
-def start_torchrun(config: RunConfig, opts: ClusterOptions,
-                   *, base: Path | None = None) -> RunRecord:
-    """Start this machine's node command (`opts.node_rank`) detached, as a torchrun run."""
+def submit_run(config: RunConfig, opts: ClusterOptions, *, base: Path | None = None) -> RunRecord:
+    """Plan and submit `config` (recover applied first), without the launch use case's checks:
+    for scripts and tests that hold a config and options already."""
     from satconf.command import PlanError
-    from satconf.runs.launcher import start_plan
+    from satconf.runs.recover import apply_recover
 
-    config, notes = _prepared(config)
+    config, note = apply_recover(config)
     try:
-        plan = build_cluster_plan(config, opts)
+        plan = slurm_plan(config, opts)
     except PlanError as exc:
         raise RunError(f"the config cannot become a command: {exc}") from None
-    normal, _ = config.fields.validate(config.values)
-    return start_plan(plan.local_command(), values=normal, profile=config.profile,
-                      gpus=config.gpus, python=config.python,
-                      workspace=str(config.workspace.root), notes=notes, engine="torchrun",
-                      extra={"nodes": plan.nodes, "node_rank": opts.node_rank,
-                             "tasks_per_node": opts.tasks(), "cluster": opts.to_options(),
-                             "node_commands": [c.shell() for c in plan.commands]},
-                      base=base)
-
-
-def launch_run(config: RunConfig, opts: ClusterOptions, *,
-               base: Path | None = None) -> RunRecord:
-    """Start `config` on the engine `opts` names (what the form's launch key calls);
-    raises RunError. Check `cluster_findings` first: errors there mean a refused run."""
-    if opts.engine == "slurm":
-        return submit_run(config, opts, base=base)
-    if opts.engine == "torchrun":
-        return start_torchrun(config, opts, base=base)
-    from satconf.runs.launcher import start_run
-
-    return start_run(config, base=base)
+    return submit(config, plan, notes=[note] if note else [], extra={}, base=base)
 
 
 def _exit_file_code(folder: Path) -> int | None:
@@ -208,4 +206,4 @@ def slurm_stop(folder: Path, record: RunRecord, grace: tuple[float, float]) -> R
     return read_record(folder)
 
 
-register_engine(ENGINE, slurm_status, slurm_stop)
+ENGINE = SlurmEngine()
