@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from satconf import kinds
 from satconf.command import PlanError
 from satconf.defaults_ini import read_defaults_ini
-from satconf import kinds
 from satconf.fields import FieldSet, build_fieldset
 from satconf.runconfig import validate
 from satconf.workspace import Workspace

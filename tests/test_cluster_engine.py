@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from satconf.cluster import slurm
-from satconf.runs.engines.slurm import slurm_status, submit_run
 from satconf.cluster.options import ClusterOptions
 from satconf.cluster.plan import EXIT_NAME
 from satconf.runconfig import load_run_config
 from satconf.runs import RunError, load_run, run_status
+from satconf.runs.engines.slurm import slurm_status, submit_run
 from satconf.runs.records import RunRecord, StopStep, now_iso, run_dir, write_record
 
 NO_SUCH_JOB = "987654321"  # far beyond any id a test cluster hands out

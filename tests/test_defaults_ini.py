@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from satconf import kinds
 from satconf.defaults_ini import (
     IniError,
     Kind,
@@ -13,7 +14,6 @@ from satconf.defaults_ini import (
     read_defaults_ini,
     render_defaults_ini,
 )
-from satconf import kinds
 from satconf.fields import build_fieldset
 from satconf.schema import CONFIG_FILES, EXTRA, GROUPS
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from satconf.defaults_ini import DefaultsIni, Kind, read_defaults_ini
 from satconf import kinds
+from satconf.defaults_ini import DefaultsIni, Kind, read_defaults_ini
 from satconf.fields import build_fieldset
 from satconf.migrate import FORMATS, MigrateError, OutputExistsError, migrate, read_source
 from satconf.profiles import ProfileStore

@@ -9,8 +9,8 @@ import sys
 import click
 from trogon import tui
 
-from satconf.defaults_ini import read_defaults_ini
 from satconf import kinds
+from satconf.defaults_ini import read_defaults_ini
 from satconf.fields import build_fieldset
 
 _TYPES = {kinds.INTEGER: int, kinds.NUMBER: float, kinds.SWITCH: bool}

@@ -20,8 +20,8 @@ from typing import Any
 
 from satconf.defaults_ini import DefaultsIni, Kind
 from satconf.fields import build_fieldset
-from satconf.kinds import SWITCH
 from satconf.fileerrors import FileProblem
+from satconf.kinds import SWITCH
 
 LITERAL = "literal"  # the value is a string holding the INI's Python literal text
 KINDS: frozenset[str] = frozenset({k.value for k in Kind} | {LITERAL})
