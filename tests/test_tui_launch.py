@@ -12,10 +12,11 @@ import pytest
 
 from satconf.tui.app import SatconfApp, make_app
 
-from conftest import make_workspace
 from tui_support import (
     RECORDER,
     SIZE,
+    checked,
+    launchable,
     retype,
     settle,
     sync,
@@ -23,9 +24,11 @@ from tui_support import (
 
 
 @sync
-async def test_launch_key_starts_the_previewed_command(ws: Path, fake_gpus: Path) -> None:
+async def test_launch_key_starts_the_previewed_command(launch_ws: Path,
+                                                       fake_gpus: Path) -> None:
     from satconf.tui.run_view import RunScreen
 
+    ws = launch_ws
     app = make_app(ws, deep_checks=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -59,15 +62,12 @@ async def test_launch_key_starts_the_previewed_command(ws: Path, fake_gpus: Path
 
 @sync
 async def test_error_findings_block_launch(ws: Path) -> None:
-    # The seed's model_config names configs/model.json, which this workspace lacks.
+    # The seed's model_config is empty: train.py would open('') first thing.
     app = make_app(ws, deep_checks=True, probe_env=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("f5")
-        for _ in range(200):
-            await settle(app, pilot)
-            if app.checks_generation == app.form.generation:
-                break
+        await checked(app, pilot)
         errors = [f for f in app.findings if f.level == "error"]
         assert any(f.field == "model_config" for f in errors)
         assert app.findings_panel.error_count == len(errors)
@@ -81,7 +81,7 @@ async def test_palette_commands_and_copy(ws: Path) -> None:
         await pilot.pause()
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Launch", "Save profile", "Open profile", "Copy command"} <= titles
-        await pilot.press("ctrl+y")
+        await pilot.press("ctrl+t")
         await pilot.pause()
         assert app.clipboard == app.preview.command
         assert app.clipboard.startswith("cd ") and "train.py" in app.clipboard
@@ -131,12 +131,14 @@ async def test_probe_fills_selects_with_what_lightning_accepts(ws: Path) -> None
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(1200):
             await pilot.pause(0.1)
-            if app.checks_generation == app.form.generation and app.env_info is not None:
+            if app.state.deep is not None and app.state.env is not None:
                 break
-        env = app.env_info
+        env = app.state.env
         assert env is not None and env.ok, getattr(env, "error", None)
         assert env.strategies and env.precisions
         for key, names in app.form.choices.items():
+            if key not in app.config.fields:
+                continue  # an engine option: its choices are satconf's own
             spec = app.config.fields[key]
             if spec.choices and names != spec.choices:  # narrowed/extended by the probe
                 select = app.form.editor(key)
@@ -153,7 +155,7 @@ def test_run_goes_on_after_the_tui_quits(tmp_path: Path) -> None:
     from satconf.runs import load_run, run_status
 
     slow = "import time\ntime.sleep(1.5)\n" + RECORDER
-    ws = make_workspace(tmp_path / "slow", train_py=slow)
+    ws = launchable(tmp_path / "slow", slow)
     app = make_app(ws, deep_checks=False)
 
     async def launch_and_quit() -> str:
@@ -184,7 +186,7 @@ FOREVER = "import time\nprint('step 0', flush=True)\nwhile True:\n    time.sleep
 
 def forever_app(tmp_path: Path) -> SatconfApp:
     """The form on a workspace whose train.py prints a line, then runs until stopped."""
-    return make_app(make_workspace(tmp_path / "forever", train_py=FOREVER), deep_checks=False)
+    return make_app(launchable(tmp_path / "forever", FOREVER), deep_checks=False)
 
 
 async def launch_into_run_view(app: SatconfApp, pilot) -> Any:
@@ -207,7 +209,17 @@ async def test_run_view_stops_the_run(tmp_path: Path) -> None:
     app = forever_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await launch_into_run_view(app, pilot)
+        from satconf.tui.dialogs import ConfirmScreen
+
+        await pilot.press("s")  # asks first: a stray key must not end a long run
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")  # the focused button is "Keep running"
+        await pilot.pause()
+        assert app.screen is screen and screen.status == "running"
         await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("y")
         for _ in range(600):
             await asyncio.sleep(0.05)
             if screen.status != "running":

@@ -42,7 +42,7 @@ async def test_save_writes_a_profile_matching_the_form(seed_workspace: Path) -> 
         assert "fine-tune" in app.title and "modified" not in app.title
 
         saved = ProfileStore().load("fine-tune")
-        assert saved.values == app.form.values
+        assert saved.values == app.config.values
         assert saved.values["batch_size"] == 16
         assert saved.values["name"] == "ablation one"
         assert saved.workspace == str(seed_workspace.resolve())
@@ -265,7 +265,7 @@ async def test_copy_and_save_as_from_the_panel(seed_workspace: Path) -> None:
         assert app.screen is panel and panel.highlighted == "from form"
         saved = ProfileStore().load("from form")
         assert saved.description == "all defaults"
-        assert saved.values == app.form.values
+        assert saved.values == app.config.values
         assert app.profile_name == "from form" and not app.dirty
 
 

@@ -58,6 +58,32 @@ def ws(tmp_path: Path) -> Path:
     return make_workspace(tmp_path / "sat", train_py=RECORDER)
 
 
+def launchable(root: Path, train_py: str = RECORDER) -> Path:
+    """A workspace with valid model and dataset configs (launch refuses nothing), running
+    `train_py`."""
+    from checks_support import good_workspace
+
+    ws = good_workspace(root)
+    (ws / "train.py").write_text(train_py, encoding="utf-8")
+    return ws
+
+
+@pytest.fixture
+def launch_ws(tmp_path: Path) -> Path:
+    """`ws`, but one the checks let launch."""
+    return launchable(tmp_path / "sat-ok")
+
+
+async def checked(app: SatconfApp, pilot, tries: int = 400) -> None:
+    """Wait until the full checks of the form's current values are in."""
+    for _ in range(tries):
+        await settle(app, pilot)
+        if app.state.deep is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the checks never finished")
+
+
 @pytest.fixture
 def fake_gpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "gpus.json"

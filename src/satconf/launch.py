@@ -98,13 +98,14 @@ def engine_options(config: RunConfig) -> tuple[ClusterOptions, list[Finding]]:
 
 def prepare(config: RunConfig, *, env: Any = None, inspect: bool = False,
             submitting: bool = True, recover: bool = True, cached_recover: bool = False,
-            timeout: float = 120.0) -> Prepared:
+            checks: bool = True, timeout: float = 120.0) -> Prepared:
     """Recover, preflight and plan `config`; never raises for what the user can fix.
 
     `env` (an `EnvironmentInfo`) adds the checks of the training python;
     `inspect` reads the checkpoints in a subprocess of it (slow once per file);
     `submitting` False is a preview: an engine leaves out what only starting needs
-    (sbatch installed here). `cached_recover` lets a keystroke reuse a folder listing.
+    (sbatch installed here). `cached_recover` lets a keystroke reuse a folder listing;
+    `checks` False leaves out every check but the fields' and the engine's (a keystroke).
     """
     notes: list[str] = []
     if recover:
@@ -115,7 +116,10 @@ def prepare(config: RunConfig, *, env: Any = None, inspect: bool = False,
             if note:
                 notes.append(note)
     opts, findings = engine_options(config)
-    findings += _checks(config, env, inspect=inspect, timeout=timeout)
+    if checks:
+        findings += _checks(config, env, inspect=inspect, timeout=timeout)
+    else:
+        findings += findings_from_errors(config.errors())
     engine = get_engine(opts.engine)
     plan: EnginePlan | None = None
     plan_error: str | None = None
@@ -129,7 +133,7 @@ def prepare(config: RunConfig, *, env: Any = None, inspect: bool = False,
             plan = engine.plan(config, opts)
         except PlanError as exc:
             plan_error = str(exc)  # the field errors already say it, key by key
-    deep = env is not None
+    deep = checks and env is not None
     return Prepared(config, opts, plan, tuple(sort_findings(findings)), tuple(notes),
                     deep=deep, plan_error=plan_error)
 

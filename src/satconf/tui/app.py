@@ -8,23 +8,26 @@ starting a run) runs in workers that answer with messages.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from satconf.fields import Values
 from satconf.runconfig import ConfigError, RunConfig, UsageError, load_run_config
 from satconf.tui.findings import FindingsPanel
+from satconf.tui.footer import KeyFooter
 from satconf.tui.form import ConfigForm
+from satconf.tui.keys import bindings as app_bindings
 from satconf.tui.launching import ChecksAndLaunch
 from satconf.tui.messages import (
     BrowsePath,
@@ -32,6 +35,7 @@ from satconf.tui.messages import (
     GpusListed,
 )
 from satconf.tui.preview import CommandPreview
+from satconf.tui.state import FormState
 
 SHORT_HEIGHT = 30  # rows below which the panels under the form shrink
 NARROW_WIDTH = 100  # columns below which the flag column narrows
@@ -43,44 +47,52 @@ class SatconfApp(ChecksAndLaunch, App[int]):
 
     CSS_PATH = "satconf.tcss"
     TITLE = "satconf"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "launch", "Launch", id="app.launch"),
-        Binding("ctrl+s", "save_profile", "Save", id="app.save"),
-        Binding("f2", "open_profiles", "Profiles", id="app.profiles"),
-        Binding("ctrl+g", "pick_gpus", "GPUs", id="app.gpus"),
-        Binding("ctrl+y", "copy_command", "Copy cmd", id="app.copy"),
-        Binding("ctrl+k", "recheck", "Re-check", id="app.recheck", show=False),
-    ]
+    # The keys, their footer order and help text: satconf.tui.keys (one table).
+    BINDINGS: ClassVar[list[BindingType]] = list(app_bindings("app"))
 
     dirty: reactive[bool] = reactive(False)  # the form differs from the loaded profile
 
     def __init__(self, config: RunConfig, *, deep_checks: bool = True,
                  probe_env: bool = True) -> None:
         super().__init__()
-        self.config = config
+        self.state = FormState(config)  # the values and all that derives from them
         self.deep_checks = deep_checks  # the preflight checks, in a worker after edits
         self.probe_env = probe_env  # include the checks that need the training python
         self.profile_name: str | None = config.profile
-        self.errors: dict[str, list[str]] = {}
         self.gpu_listing: Any = None  # satconf.gpus.GpuListing once read
-        self.env_info: Any = None  # satconf.environment.EnvironmentInfo once probed
-        self.findings: list[Any] = []
-        self.checks_generation = -1  # form generation the shown findings belong to
-        self._saved: tuple[Values, list[int] | None] = (dict(config.values), config.gpus)
+        self._saved = self._snapshot()
         self._check_timer: Timer | None = None
         self._launch_waiting = False
         self.last_run: Any = None  # the record of the run launched from here
         self._profile_flow: Any = None  # see profile_flow
+
+    @property
+    def config(self) -> RunConfig:
+        """The config being edited (immutable; the state replaces it on each change)."""
+        return self.state.config
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return self.state.errors
+
+    @property
+    def findings(self) -> list[Any]:
+        """The full findings of the current values, once the deeper checks are in."""
+        return list(self.state.deep.findings) if self.state.deep is not None else []
+
+    def _snapshot(self) -> tuple[Values, list[int] | None, dict[str, Any]]:
+        c = self.state.config
+        return dict(c.values), (None if c.gpus is None else list(c.gpus)), dict(c.options)
 
     # -- layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         with Vertical(id="main"):
-            yield ConfigForm(self.config.fields, self.config.values, id="form")
+            yield ConfigForm(self.state.fields, self.state.values, id="form")
             yield FindingsPanel(id="findings")
             yield CommandPreview(id="preview")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def form(self) -> ConfigForm:
@@ -96,8 +108,7 @@ class SatconfApp(ChecksAndLaunch, App[int]):
 
     def on_mount(self) -> None:
         self._update_title()
-        self.errors = dict(self.form.errors)
-        self.preview.show(self.config, self.errors)
+        self._show_state()
         if "name" in self.config.fields:
             self.form.editor("name").focus()
         if self.config.workspace.is_demo:
@@ -131,17 +142,23 @@ class SatconfApp(ChecksAndLaunch, App[int]):
 
     @on(FormChanged)
     def _form_changed(self, event: FormChanged) -> None:
-        self.config.values = dict(event.values)
-        self.errors = event.errors
-        self.preview.show(self.config, self.errors)
+        self.state.set_values(event.values, event.parse_errors)
+        self._changed()
+
+    def _changed(self) -> None:
+        """The state changed: send its verdict down and schedule the deeper checks."""
+        self._show_state()
         self._refresh_dirty()
         if self.deep_checks:
             self.findings_panel.pending()
             self._schedule_checks()
 
+    def _show_state(self) -> None:
+        self.form.show_errors(self.state.errors, self.state.hidden)
+        self.preview.show(self.state)
+
     def _refresh_dirty(self) -> None:
-        values, gpus = self._saved
-        self.dirty = self.config.values != values or self.config.gpus != gpus
+        self.dirty = self._snapshot() != self._saved
 
     # -- profile hooks (the profiles panel drives these) ------------------------------
 
@@ -155,28 +172,25 @@ class SatconfApp(ChecksAndLaunch, App[int]):
         fields = self.config.fields
         values = {**fields.defaults(),
                   **{k: v for k, v in profile.values.items() if k in fields}}
-        self.config.values = values
-        self.config.gpus = profile.gpus
-        if getattr(profile, "python", None):
-            self.config.python = profile.python
-        self.config.options = dict(getattr(profile, "options", {}) or {})
-        self.form.load(values)  # posts FormChanged: preview and checks follow
+        self.state.load(values, gpus=profile.gpus, python=getattr(profile, "python", None),
+                        options=dict(getattr(profile, "options", {}) or {}))
+        self.form.load(self.state.values)  # posts FormChanged: preview and checks follow
         self.mark_saved(profile.name)
 
     def mark_saved(self, name: str | None) -> None:
         """The form now matches profile `name` on disk (after open or save)."""
         self.profile_name = name
-        self.config.profile = name
-        self._saved = self.current_profile_values()
+        self.state.set_profile(name)
+        self._saved = self._snapshot()
         self.dirty = False
         self._update_title()
 
     def retarget_profile(self, name: str | None) -> None:
         """The open profile's file was renamed (`name`) or deleted (None); edits stay."""
         self.profile_name = name
-        self.config.profile = name
+        self.state.set_profile(name)
         if name is None:
-            self._saved = ({}, None)  # the values are saved nowhere now: quitting asks
+            self._saved = ({}, None, {})  # the values are saved nowhere now: quitting asks
         self._refresh_dirty()
         self._update_title()
 
@@ -194,6 +208,12 @@ class SatconfApp(ChecksAndLaunch, App[int]):
 
         if not isinstance(self.screen, ProfilesScreen):
             self.push_screen(ProfilesScreen(self.profile_flow))
+
+    def action_open_runs(self) -> None:
+        from satconf.tui.runs_screen import RunsScreen
+
+        if not isinstance(self.screen, RunsScreen):
+            self.push_screen(RunsScreen())
 
     def action_save_profile(self) -> None:
         self.profile_flow.save()
@@ -228,11 +248,8 @@ class SatconfApp(ChecksAndLaunch, App[int]):
         self.push_screen(GpuPicker(self.gpu_listing, self.config.gpus), chosen)
 
     def set_gpus(self, gpus: list[int] | None) -> None:
-        self.config.gpus = None if gpus is None else list(gpus)
-        self.preview.show(self.config, self.errors)
-        self._refresh_dirty()
-        if self.deep_checks:
-            self._schedule_checks()
+        self.state.set_gpus(gpus)
+        self._changed()
 
     # -- small actions --------------------------------------------------------------------------
 
@@ -240,8 +257,22 @@ class SatconfApp(ChecksAndLaunch, App[int]):
         if not self.preview.command:
             self.notify("No command to copy while the form has errors", severity="warning")
             return
-        self.copy_to_clipboard(self.preview.command)
-        self.notify("Command copied to the clipboard", timeout=2)
+        from satconf.tui.clipboard import copy_verdict, tmux_set_clipboard
+
+        self.copy_to_clipboard(self.preview.command)  # OSC 52: the terminal never answers
+        env = dict(os.environ)
+        verdict = copy_verdict(env, tmux_set_clipboard() if env.get("TMUX") else None)
+        if verdict.sure:
+            self.notify(verdict.message, timeout=3)
+        else:
+            from satconf.tui.dialogs import CopyByHandScreen
+
+            self.push_screen(CopyByHandScreen(verdict.message, self.preview.command))
+
+    def action_help(self) -> None:
+        from satconf.tui.help_screen import open_help
+
+        open_help(self.screen)
 
     @on(BrowsePath)
     def _browse(self, event: BrowsePath) -> None:
@@ -275,6 +306,8 @@ class SatconfApp(ChecksAndLaunch, App[int]):
                             self.action_save_profile_as)
         yield SystemCommand("Open profile", "Open, rename, copy or delete profiles",
                             self.action_open_profiles)
+        yield SystemCommand("Runs", "Every run: progress, loss, stop, diff, delete",
+                            self.action_open_runs)
         yield SystemCommand("Copy command", "Copy the previewed command line",
                             self.action_copy_command)
         yield SystemCommand("Choose GPUs", "Pick the GPUs (CUDA_VISIBLE_DEVICES)",
@@ -289,9 +322,7 @@ def make_app(workspace: Path | str | None = None, profile: str | None = None, *,
     Raises ConfigError/UsageError on a bad workspace or profile. `python` replaces
     the training interpreter (a profile's own wins only when this is None).
     """
-    config = load_run_config(workspace, profile=profile)
-    if python is not None:
-        config.python = python
+    config = load_run_config(workspace, profile=profile, python=python)
     return SatconfApp(config, deep_checks=deep_checks, probe_env=probe_env)
 
 

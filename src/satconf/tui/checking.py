@@ -1,4 +1,4 @@
-"""The deeper checks as the TUI runs them: probe the training python, run the preflight.
+"""The deeper checks as the TUI runs them: probe the training python, then the launch use case.
 
 Called from a worker thread only (the probe starts a subprocess of the
 training interpreter the first time; later calls hit its cache).
@@ -33,25 +33,24 @@ def lightning_choices(config: RunConfig, env: Any) -> dict[str, tuple[str, ...]]
     return out
 
 
-def deep_check(config: RunConfig, env: Any, *,
-               probe_env: bool = True) -> tuple[list[Any], str | None, ProbedChoices | None]:
-    """(findings, note, (choices, env) when freshly probed); never raises.
-
-    Without `probe_env` only the checks that need no training interpreter run.
-    """
+def deep_check(config: RunConfig, env: Any, *, probe_env: bool = True,
+               inspect: bool = True) -> tuple[Any, str | None, ProbedChoices | None]:
+    """(the launch use case's `Prepared` with every finding, note, (choices, env) when
+    freshly probed); never raises. Without `probe_env` only the checks that need no
+    training interpreter run."""
     try:
-        from satconf.checks import run_checks
         from satconf.environment import probe
+        from satconf.launch import prepare
     except ImportError as exc:
-        return [], f"preflight checks unavailable ({exc})", None
+        return None, f"preflight checks unavailable ({exc})", None
     probed: ProbedChoices | None = None
     try:
         if probe_env and (env is None or getattr(env, "python", None) != config.python):
             env = probe(config.python)
             probed = (lightning_choices(config, env), env)
-        # Field errors are already shown under their rows; the panel holds the rest.
-        findings = list(run_checks(config, env, field_errors=False))
+        prepared = prepare(config, env=env if probe_env else None,
+                           inspect=inspect and probe_env, submitting=True)
     except Exception as exc:  # a checker bug must not take the form down
-        return [], f"the checks failed: {type(exc).__name__}: {exc}", probed
+        return None, f"the checks failed: {type(exc).__name__}: {exc}", probed
     note = None if probe_env else "training environment not probed"
-    return findings, note, probed
+    return prepared, note, probed

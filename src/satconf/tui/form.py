@@ -20,15 +20,15 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Select, Static, Switch
 
-from satconf.fields import Errors, FieldSet, FieldSpec, Values
-from satconf.runconfig import validate
+from satconf.fields import Errors, FieldSpec, Values
 from satconf.tui.messages import BrowsePath, FormChanged, ResetField
+from satconf.tui.state import FormFields
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9_-]")
 FIRST_ROWS = 7  # rows built before the first frame: about one screenful at 100x32
 
 
-def field_ids(fields: FieldSet) -> dict[str, str]:
+def field_ids(fields: FormFields) -> dict[str, str]:
     """A stable DOM id fragment per key: the key, sanitised, made unique in FieldSet order."""
     out: dict[str, str] = {}
     taken: set[str] = set()
@@ -162,7 +162,7 @@ class ConfigForm(VerticalScroll):
         Binding("ctrl+o", "browse_focused", "Browse", id="form.browse", show=False),
     ]
 
-    def __init__(self, fields: FieldSet, values: Values, **kw: Any) -> None:
+    def __init__(self, fields: FormFields, values: Values, **kw: Any) -> None:
         super().__init__(**kw)
         self.fields = fields
         self.ids = field_ids(fields)
@@ -174,7 +174,9 @@ class ConfigForm(VerticalScroll):
         self._shown: dict[str, tuple[bool, tuple[str, ...]]] = {}
         self._mounted: set[str] = set()  # keys whose row exists
         self._later: list[tuple[str, list[FieldSpec]]] = []
-        self.generation = 0  # bumped on every edit; lets late worker results be dropped
+        self.generation = 0  # bumped on every edit
+        self.hidden: frozenset[str] = frozenset()  # rows the chosen engine does not read
+        self._hidden_shown: dict[str, bool] = {}
 
     def compose(self) -> ComposeResult:
         # The first screenful is built before the first frame, the rest right after it:
@@ -314,22 +316,28 @@ class ConfigForm(VerticalScroll):
             self.refresh_state(select.field_key)
 
     def refresh_state(self, key: str | None, *, post: bool = True) -> None:
-        """Validate everything; repaint only rows whose marker or messages changed."""
+        """Tell the app (which validates, once) and repaint what is known to have changed."""
         self.generation += 1
-        _, errors = validate(self.fields, {k: v for k, v in self.values.items()
-                                           if k not in self._parse_errors})
-        for k, msg in self._parse_errors.items():
-            errors[k] = [msg]
-        self.errors = errors
+        if post:
+            self.post_message(FormChanged(key, dict(self.values), dict(self._parse_errors)))
+        self.show_errors(self.errors)
+
+    def show_errors(self, errors: Errors, hidden: frozenset[str] | None = None) -> None:
+        """The app's verdict on the values (attributes down): repaint only changed rows."""
+        self.errors = {k: list(v) for k, v in errors.items()}
+        if hidden is not None:
+            self.hidden = hidden
         for spec in self.fields:
             if spec.key not in self._mounted:
                 continue
-            state = (self.is_modified(spec.key), tuple(errors.get(spec.key, ())))
+            state = (self.is_modified(spec.key), tuple(self.errors.get(spec.key, ())))
             if self._shown.get(spec.key) != state:
                 self._shown[spec.key] = state
                 self.row(spec.key).show_state(state[0], list(state[1]))
-        if post:
-            self.post_message(FormChanged(key, dict(self.values), errors))
+            row_hidden = spec.key in self.hidden
+            if self._hidden_shown.get(spec.key, False) != row_hidden:
+                self._hidden_shown[spec.key] = row_hidden
+                self.row(spec.key).display = not row_hidden
 
     # -- row actions ------------------------------------------------------------
 

@@ -1,20 +1,20 @@
-"""The app's deeper checks and launch: debounced preflight in a worker, then a guarded start.
+"""The app's deeper checks and launch: the launch use case in a worker, then a guarded start.
 
-A mixin of `SatconfApp`, kept apart so each file stays small. Launch is
-refused while the form has errors or the checks found errors; warnings ask
-for confirmation; the run starts in a worker through `satconf.runs`.
+A mixin of `SatconfApp`, kept apart so each file stays small. The worker
+computes `satconf.launch.prepare` for a snapshot of the form state and posts
+it; it never writes app state. Launch is refused while a row or a check has
+an error; warnings ask for confirmation; the key starts the very `Prepared`
+the preview and the checks panel show, in a worker, through `launch.start`.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.timer import Timer
 
 from satconf.runconfig import RunConfig
-from satconf.tui.findings import level_of
 from satconf.tui.messages import ChecksDone, ChoicesProbed, RunLaunched
 
 if TYPE_CHECKING:
@@ -38,43 +38,49 @@ class ChecksAndLaunch:
         self._check_timer = self.set_timer(max(delay, 0.01), self._start_checks)
 
     def _start_checks(self: SatconfApp) -> None:
-        snapshot = replace(self.config, values=dict(self.config.values),
-                           gpus=None if self.config.gpus is None else list(self.config.gpus))
+        state = self.state
+        if state.errors:
+            # Nothing to check or launch while a row is wrong; its message says why.
+            self.findings_panel.show([], note="fix the fields marked ✗ first")
+            return
         self.findings_panel.pending()
-        self.run_checks(self.form.generation, snapshot)
+        self.run_checks(state.generation, state.config, state.env)
 
     def action_recheck(self: SatconfApp) -> None:
         self._schedule_checks(delay=0)
 
     @work(thread=True, exclusive=True, group="checks")
-    def run_checks(self: SatconfApp, generation: int, config: RunConfig) -> None:
+    def run_checks(self: SatconfApp, generation: int, config: RunConfig, env: Any) -> None:
         from satconf.tui.checking import deep_check
 
-        env = self.env_info
         if self.probe_env and (env is None or getattr(env, "python", None) != config.python):
             # The first probe starts the training python (seconds): show the quick checks first.
             quick, _, _ = deep_check(config, None, probe_env=False)
             self.post_message(ChecksDone(generation, quick, "probing the training python…",
                                          partial=True))
-        findings, note, choices = deep_check(config, env, probe_env=self.probe_env)
-        if choices is not None:
-            self.post_message(ChoicesProbed(choices[0]))
-            self.env_info = choices[1]
-        self.post_message(ChecksDone(generation, findings, note))
+        prepared, note, probed = deep_check(config, env, probe_env=self.probe_env)
+        if probed is not None:
+            self.post_message(ChoicesProbed(probed[0]))
+        self.post_message(ChecksDone(generation, prepared, note,
+                                     env=probed[1] if probed is not None else None))
 
     def on_choices_probed(self: SatconfApp, event: ChoicesProbed) -> None:
         for key, names in event.choices.items():
             self.form.set_choices(key, names)
 
     def on_checks_done(self: SatconfApp, event: ChecksDone) -> None:
-        if event.generation != self.form.generation:
+        if event.env is not None:
+            self.state.set_env(event.env)
+        if event.generation != self.state.generation:
             return  # values changed meanwhile; a newer run is scheduled
-        self.findings_panel.show(event.findings, event.note)
+        findings = list(event.prepared.findings) if event.prepared is not None else []
+        self.findings_panel.show(findings, event.note)
         if event.partial:
             self.findings_panel.pending()
             return
-        self.findings = list(event.findings)
-        self.checks_generation = event.generation
+        if event.prepared is not None:
+            self.state.deep_done(event.generation, event.prepared)
+            self.preview.show(self.state)  # the plan the launch key will start
         if self._launch_waiting:
             self._launch_waiting = False
             self._launch_after_checks()
@@ -82,17 +88,18 @@ class ChecksAndLaunch:
     # -- launch -----------------------------------------------------------------------------
 
     def action_launch(self: SatconfApp) -> None:
-        if self.errors:
-            key = next(iter(self.errors))
-            self.notify(f"Launch refused: {len(self.errors)} field(s) have errors "
-                        f"({key}: {self.errors[key][0]})", severity="error", title="Not launched")
-            if key in self.config.fields:
+        errors = self.state.errors
+        if errors:
+            key = next(iter(errors))
+            self.notify(f"Launch refused: {len(errors)} field(s) have errors "
+                        f"({key}: {errors[key][0]})", severity="error", title="Not launched")
+            if key in self.state.fields:
                 self.form.focus_field(key)
             return
-        if self.preview.plan is None:
+        if self.state.quick is None or self.state.quick.plan is None:
             self.notify("Launch refused: the command cannot be built", severity="error")
             return
-        if self.deep_checks and self.checks_generation != self.form.generation:
+        if self.state.deep is None:
             self._launch_waiting = True  # launch as soon as current findings are in
             self.notify("Checking before launch…", timeout=2)
             self._schedule_checks(delay=0)
@@ -100,32 +107,35 @@ class ChecksAndLaunch:
         self._launch_after_checks()
 
     def _launch_after_checks(self: SatconfApp) -> None:
-        errors = [f for f in self.findings if level_of(f) == "error"]
-        if errors:
-            self.notify(f"Launch refused: {len(errors)} check(s) failed: {errors[0].message}",
-                        severity="error", title="Not launched")
+        prepared = self.state.deep
+        if prepared is None:
             return
-        warnings = [f for f in self.findings if level_of(f) == "warning"]
-        if not warnings:
-            self._start_run()
+        if prepared.errors:
+            first = prepared.errors[0]
+            self.notify(f"Launch refused: {len(prepared.errors)} check(s) failed: "
+                        f"{first.message}", severity="error", title="Not launched")
+            return
+        if not prepared.warnings:
+            self.start_run_worker(prepared)
             return
         from satconf.tui.dialogs import ConfirmScreen
 
-        question = "\n".join(f"! {w.message}" for w in warnings[:6])
+        question = "\n".join(f"! {w.message}" for w in prepared.warnings[:6])
         self.push_screen(ConfirmScreen(f"{question}\n\nLaunch anyway?",
-                                       title=f"{len(warnings)} warning(s)", yes="Launch"),
-                         lambda yes: self._start_run() if yes else None)
-
-    def _start_run(self: SatconfApp) -> None:
-        snapshot = replace(self.config, values=dict(self.config.values))
-        self.start_run_worker(snapshot)
+                                       title=f"{len(prepared.warnings)} warning(s)",
+                                       yes="Launch"),
+                         lambda yes: self.start_run_worker(prepared) if yes else None)
 
     @work(thread=True, exclusive=True, group="launch")
-    def start_run_worker(self: SatconfApp, config: RunConfig) -> None:
-        from satconf.tui.run_view import start
+    def start_run_worker(self: SatconfApp, prepared: Any) -> None:
+        from satconf.launch import start
 
-        record, error = start(config)
-        self.post_message(RunLaunched(record, error))
+        try:
+            record = start(prepared)
+        except Exception as exc:  # RunError, OSError...: said in the form, never a crash
+            self.post_message(RunLaunched(None, str(exc) or type(exc).__name__))
+            return
+        self.post_message(RunLaunched(record, None))
 
     def on_run_launched(self: SatconfApp, event: RunLaunched) -> None:
         if event.error or event.record is None:

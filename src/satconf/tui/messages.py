@@ -11,16 +11,16 @@ from typing import Any
 
 from textual.message import Message
 
-from satconf.fields import Errors, Values
+from satconf.fields import Values
 
 
 @dataclass
 class FormChanged(Message):
-    """The form's values after an edit, with every key's messages (empty when valid)."""
+    """The form's values after an edit; the app validates them (once) and sends errors down."""
 
     key: str | None  # the edited key; None after loading a whole profile
     values: Values
-    errors: Errors
+    parse_errors: dict[str, str]  # rows whose text their kind cannot read
 
 
 @dataclass
@@ -47,12 +47,13 @@ class GpusListed(Message):
 
 @dataclass
 class ChecksDone(Message):
-    """Preflight findings for the values they were computed from."""
+    """The launch use case's full result for the form generation it was computed from."""
 
     generation: int
-    findings: list[Any]
+    prepared: Any  # satconf.launch.Prepared; None when the checks could not run
     note: str | None = None  # why the checks could not run, when they could not
     partial: bool = False  # the quick checks only; the ones needing the probe follow
+    env: Any = None  # the training python's EnvironmentInfo, when freshly probed
 
 
 @dataclass

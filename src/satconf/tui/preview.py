@@ -1,17 +1,21 @@
-"""The live command preview: exactly what the launch key will run.
+"""The live command preview: exactly what the launch key will start, on the chosen engine.
 
-`RunConfig.plan().shell()` is shown as is; when the values cannot become a
-command line yet, the preview says why instead.
+It shows the form state's `Prepared` (`satconf.launch`): the shell line of a
+local run, the batch script of a SLURM job, one command per node for
+torchrun; while a row has an error it says which, instead.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from satconf.command import LaunchPlan, PlanError
-from satconf.runconfig import RunConfig
-from satconf.runs.recover import apply_recover, wants_recover
+if TYPE_CHECKING:
+    from satconf.command import LaunchPlan
+    from satconf.launch import Prepared
+    from satconf.tui.state import FormState
 
 
 def gpu_text(gpus: list[int] | None) -> str:
@@ -23,36 +27,42 @@ def gpu_text(gpus: list[int] | None) -> str:
 
 
 class CommandPreview(Static):
-    """Shows the shell line of the current plan, or why there is none."""
+    """Shows the plan of the current state, or why there is none."""
 
     def __init__(self, **kw: object) -> None:
         super().__init__("", **kw)  # type: ignore[arg-type]
-        self.plan: LaunchPlan | None = None
-        self.command = ""
+        self.prepared: Prepared | None = None
+        self.command = ""  # the text `ctrl+y` copies: the shell line, script or commands
 
-    def show(self, config: RunConfig, errors: dict[str, list[str]]) -> None:
-        head = Text.assemble(("Command", "bold"), "  ", (gpu_text(config.gpus), "dim"))
-        if errors:
-            self.plan, self.command = None, ""
-            first = next(iter(errors))
-            body = Text(f"Fix {len(errors)} field(s) first: {first}: {errors[first][0]}",
-                        style="bold red")
+    @property
+    def plan(self) -> LaunchPlan | None:
+        """The train.py command of the previewed plan (each SLURM task's and node's too)."""
+        plan = self.prepared.plan if self.prepared is not None else None
+        return plan.local if plan is not None else None
+
+    def show(self, state: FormState) -> None:
+        config = state.config
+        prepared = state.prepared
+        engine = state.engine
+        where = gpu_text(config.gpus) if engine == "local" else f"{engine} engine"
+        head = Text.assemble(("Command", "bold"), "  ", (where, "dim"))
+        errors = state.errors
+        if errors or prepared is None or prepared.plan is None:
+            self.prepared, self.command = None, ""
+            if errors:
+                first = next(iter(errors))
+                body = Text(f"Fix {len(errors)} field(s) first: {first}: {errors[first][0]}",
+                            style="bold red")
+            else:
+                reason = prepared.plan_error if prepared is not None else "unknown"
+                body = Text(f"Cannot build the command: {reason}", style="bold red")
             self.set_class(True, "-blocked")
         else:
-            note = None
-            if wants_recover(config.values):
-                # The launch applies recover, so the preview shows the checkpoint it picks.
-                config, note = apply_recover(config, cached=True)
-            try:
-                self.plan = config.plan()
-            except PlanError as exc:
-                self.plan, self.command = None, ""
-                body = Text(f"Cannot build the command: {exc}", style="bold red")
-                self.set_class(True, "-blocked")
-            else:
-                self.command = self.plan.shell()
-                body = Text(self.command)
-                if note:
-                    body = Text("\n").join([body, Text(note, style="dim")])
-                self.set_class(False, "-blocked")
+            self.prepared = prepared
+            self.command = prepared.preview().rstrip("\n")
+            body = Text(self.command)
+            notes = [n for n in prepared.notes]
+            if notes:
+                body = Text("\n").join([body, *(Text(n, style="dim") for n in notes)])
+            self.set_class(False, "-blocked")
         self.update(Text("\n").join([head, body]))
