@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 # The Pilot tests' fixtures (`ws`, `fake_gpus`) live beside their helpers.
-pytest_plugins = ["tui_support"]
+pytest_plugins = ["tui_support", "slurm_support"]
 
 HERE = Path(__file__).parent
 SEED_INI = HERE / "seed_defaults.ini"  # the seed's defaults.ini, verbatim
