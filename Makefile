@@ -14,27 +14,40 @@ $(VENV)/.runtime: pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -e .
 	touch $@
 
-$(VENV)/.test: pyproject.toml $(VENV)/.runtime
-	$(PIP) install -e ".[test]"
+# The test-only packages live in a second venv layered over $(VENV): a .pth file there adds
+# $(VENV)'s site-packages, so pip sees the runtime as installed and adds only what it lacks.
+# $(VENV) stays exactly what `make run` installs, and tests/test_runtime_only.py launches
+# the demo in it. (`pip install --target DIR` plus PYTHONPATH does not work: --target
+# ignores installed packages, so prefigure would bring a second torch, Lightning and
+# pydantic, and PyPI's argparse/configparser backports ahead of the standard library.)
+TVENV ?= .venv-test
+TPY := $(TVENV)/bin/python
+TPIP := $(TPY) -m pip --disable-pip-version-check
+PURELIB := import sysconfig; print(sysconfig.get_path('purelib'))
+
+$(TVENV)/.test: pyproject.toml $(VENV)/.runtime
+	python3 -m venv $(TVENV)
+	$(PY) -c "$(PURELIB)" > "$$($(TPY) -c "$(PURELIB)")/satconf-runtime.pth"
+	$(TPIP) install -e ".[test]"
 	# prefigure 0.0.10 beside the pinned 0.0.9, without its gradio dependency, for one test.
-	$(PIP) install --no-deps --upgrade --target $(VENV)/prefigure-0.0.10 "prefigure==0.0.10"
+	$(TPIP) install --no-deps --upgrade --target $(TVENV)/prefigure-0.0.10 "prefigure==0.0.10"
 	touch $@
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/satconf
 
-test: $(VENV)/.test
-	$(VENV)/bin/ruff check src tests bench
-	$(PY) -m pytest -q tests
+test: $(TVENV)/.test
+	$(TVENV)/bin/ruff check src tests bench
+	SATCONF_RUNTIME_PYTHON=$(abspath $(PY)) $(TPY) -m pytest -q tests
 
-lint: $(VENV)/.test
-	$(VENV)/bin/ruff check src tests bench
+lint: $(TVENV)/.test
+	$(TVENV)/bin/ruff check src tests bench
 
-bench: $(VENV)/.test
-	$(PY) bench/run.py
+bench: $(TVENV)/.test
+	$(TPY) bench/run.py
 
-screenshots: $(VENV)/.test
-	$(PY) scripts/screenshots.py
+screenshots: $(TVENV)/.test
+	$(TPY) scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(TVENV) .pytest_cache

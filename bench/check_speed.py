@@ -28,7 +28,12 @@ PY = sys.executable
 TARGET_S = 0.2
 MODEL = {"model_type": "autoencoder", "sample_rate": 44100, "sample_size": 65536,
          "audio_channels": 2, "model": {"encoder": {}, "decoder": {}}, "training": {}}
+# Top-level imports as train.py has them: `satconf check` answers their import probe from the
+# cache, so the timed runs include that lookup.
 TRAIN_PY = """\
+import json
+import torch
+import pytorch_lightning as pl
 args = get_all_args()
 print(args.name, args.batch_size, args.model_config, args.dataset_config, args.precision,
       args.strategy, args.num_nodes, args.save_dir, args.logger, args.val_every)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import struct
@@ -107,9 +108,7 @@ def good_workspace(root: Path) -> Path:
 
 def config_for(ws: Path, gpus: list[int] | None = None, **values: Any) -> RunConfig:
     config = load_run_config(ws)
-    config.values.update(values)
-    config.gpus = gpus
-    return config
+    return dataclasses.replace(config, values={**config.values, **values}, gpus=gpus)
 
 
 def environment(gpus: tuple[tuple[int, int], ...] = ((8, 0),), **kw: Any) -> EnvironmentInfo:

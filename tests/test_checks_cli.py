@@ -113,7 +113,8 @@ def test_checkpoints_are_inspected_inline(tmp_path: Path, run_satconf, probed: P
                                           satconf_home: Path) -> None:
     _seed_cache(probed, satconf_home)
     ws = good_workspace(tmp_path / "ws")
-    header = b'{"model.w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}'
+    # an autoencoder's own weights (the workspace's model is an autoencoder)
+    header = b'{"encoder.w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}'
     (ws / "model.safetensors").write_bytes(len(header).to_bytes(8, "little") + header + b"\0" * 4)
     out = run_satconf("--workspace", str(ws), "check", "--json",
                       "--set", "pretrained_ckpt_path=model.safetensors", timeout=300)

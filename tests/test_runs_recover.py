@@ -60,7 +60,8 @@ def test_nothing_found(tmp_path: Path) -> None:
 def _config(tmp_path: Path, *sets: str):
     ini = (Path(__file__).parent / "seed_defaults.ini").read_text()
     ws = make_workspace(tmp_path / "ws", ini.replace("save_dir = ''", "save_dir = 'ckpts'"))
-    return ws, load_run_config(ws, sets=list(sets))
+    # without a logger train.py writes checkpoints straight into save_dir
+    return ws, load_run_config(ws, sets=["logger=none", *sets])
 
 
 def test_apply_recover_sets_ckpt_path_and_says_which(tmp_path: Path) -> None:
@@ -113,3 +114,53 @@ def test_cached_lookups_list_a_folder_again_only_when_it_changed(tmp_path: Path)
     newest.unlink()
     os.utime(folder, ns=(stamp + 2 * 10**9, stamp + 2 * 10**9))
     assert find_recover_checkpoint(values(), tmp_path, cached=True) == newer.resolve()
+
+
+def test_a_logger_run_looks_only_under_its_own_name(tmp_path: Path) -> None:
+    # save_dir itself holds a logger-less run's files; a wandb run writes under its name
+    touch(tmp_path / "ckpts" / "epoch=9-step=9000.ckpt")
+    mine = touch(tmp_path / "ckpts" / "my_run" / "id1" / "checkpoints" / "epoch=0-step=10.ckpt")
+    assert find_recover_checkpoint(values(logger="wandb"), tmp_path) == mine.resolve()
+    assert find_recover_checkpoint(values(logger="wandb", name="other"), tmp_path) is None
+
+
+# Checkpoints as stable-audio-tools saves them: each embeds the model config it trained.
+MAKE_CKPTS = r'''
+import json, sys, torch
+folder, mine, theirs = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+def save(name, config):
+    state = {"pytorch-lightning_version": "2.1.0", "state_dict": {"model.w": torch.zeros(2)}}
+    if config is not None:
+        state["model_config"] = config
+    torch.save(state, f"{folder}/{name}")
+save("epoch=4-step=500.ckpt", theirs)
+save("epoch=1-step=100.ckpt", mine)
+save("epoch=0-step=50.ckpt", None)
+'''
+
+
+def test_checkpoints_of_another_model_are_skipped(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from satconf.checks import inspect_checkpoints
+
+    ws, config = _config(tmp_path, "recover=true", "model_config=model.json")
+    mine = {"model_type": "autoencoder", "sample_rate": 16000, "model": {"latent_dim": 8}}
+    theirs = {**mine, "model": {"latent_dim": 64}}
+    (ws / "model.json").write_text(json.dumps(mine))
+    (ws / "ckpts").mkdir()
+    subprocess.run([sys.executable, "-c", MAKE_CKPTS, str(ws / "ckpts"), json.dumps(mine),
+                    json.dumps(theirs)], check=True, timeout=300)
+    new, note = apply_recover(config)
+    assert Path(new.values["ckpt_path"]).name == "epoch=1-step=100.ckpt"
+    assert note is not None and "skipped 1 newer checkpoint(s) of another model" in note
+    # The checks judge the checkpoint recover picks, not the empty ckpt_path.
+    found = [f for f in inspect_checkpoints(config, None, cache=tmp_path / "c")
+             if f.field == "ckpt_path"]
+    assert [f.message for f in found] == ["resumes from epoch=1-step=100.ckpt: 1 tensors, "
+                                          "Lightning 2.1.0"]
+    # Without this run's model config on disk nothing can be told apart: the newest wins.
+    (ws / "model.json").unlink()
+    assert Path(apply_recover(config)[0].values["ckpt_path"]).name == "epoch=4-step=500.ckpt"

@@ -9,6 +9,12 @@ start with each first name component (`diffusion.`, `encoder.`...).
 files load with `weights_only=True` and `mmap=True`, so nothing is unpickled
 beyond tensors and nothing large is read; a file that `weights_only` refuses
 is read by scanning its pickle opcodes for strings, which runs no code.
+
+With `--model-config PATH --root ROOT` it also lists the parameter names of
+the model that config builds (`model_names`), when stable-audio-tools is
+importable from ROOT: the model is built on torch's `meta` device (no
+memory, no weights) with the Hugging Face hub offline, so the checks can say
+what fraction of the model a checkpoint would fill.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections import Counter
 from typing import Any
 
 MARKER = "SATCONF_CKPT_JSON:"
+MAX_KEYS = 100_000
 LIGHTNING_KEY = "pytorch-lightning_version"
 _PARAM = re.compile(r"^[A-Za-z_]\w*(\.\w+)+$")
 
@@ -35,6 +42,7 @@ def _summary(top: dict[str, Any] | None, names: list[str], version: Any,
         "n_keys": len(names),
         "prefixes": dict(prefixes.most_common(20)),
         "sample_keys": names[:5],
+        "keys": names[:MAX_KEYS],
         "error": None,
     }
 
@@ -115,8 +123,37 @@ def inspect(path: str) -> dict[str, Any]:
         return {"error": f"{type(exc).__name__}: {exc}"[:500]}
 
 
+def model_names(config_path: str, root: str) -> dict[str, Any]:
+    """{"names": [...]} of the model the config builds, or {"error": why not}."""
+    import importlib.util
+    import os
+
+    sys.path.insert(0, root)
+    try:
+        if importlib.util.find_spec("stable_audio_tools") is None:
+            return {"error": "stable_audio_tools is not importable"}
+        for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+            os.environ.setdefault(var, "1")  # never download a conditioner to count names
+        import torch
+        from stable_audio_tools.models.factory import create_model_from_config
+
+        with open(config_path, encoding="utf-8") as fh:
+            config = json.load(fh)
+        with torch.device("meta"):
+            model = create_model_from_config(config)
+        return {"names": [str(k) for k in model.state_dict()][:MAX_KEYS]}
+    except BaseException as exc:
+        return {"error": f"building the model failed: {type(exc).__name__}: {exc}"[:500]}
+
+
 def main(argv: list[str]) -> int:
-    result = {path: inspect(path) for path in argv}
+    model: dict[str, Any] | None = None
+    if len(argv) >= 4 and argv[0] == "--model-config" and argv[2] == "--root":
+        model = model_names(argv[1], argv[3])
+        argv = argv[4:]
+    result: dict[str, Any] = {path: inspect(path) for path in argv}
+    if model is not None:
+        result["__model__"] = model
     sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
     sys.stdout.flush()
     return 0

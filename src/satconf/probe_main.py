@@ -6,10 +6,17 @@ training interpreter may be another virtualenv without satconf installed, so
 Lightning are imported on satconf's behalf, and only in this subprocess.
 The JSON goes to stdout on one line after MARKER, so anything a package
 prints while importing cannot corrupt it.
+
+`probe_main.py --imports JSON` instead runs train.py's top-level import
+statements (given as text, produced by `ast.unparse` of import nodes only)
+from train.py's folder, the way `python train.py` would start, and reports
+the first that fails with its last traceback line. train.py itself is never
+run, so its `main` never starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -107,7 +114,40 @@ def site_dirs() -> list[str]:
         or any(n.endswith(_DIST_SUFFIXES) for n in os.listdir(p)))]
 
 
+def run_imports(request: dict[str, Any]) -> dict[str, Any]:
+    """Run each import statement in order; the first failure ends the run."""
+    import traceback
+
+    root = str(request.get("root") or ".")
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    sys.path.insert(0, root)  # as for `python train.py`: the script's folder comes first
+    with contextlib.suppress(OSError):
+        os.chdir(root)
+    os.environ.setdefault("WANDB_SILENT", "true")
+    os.environ.setdefault("WANDB_MODE", "disabled")
+    done = 0
+    for index, source in enumerate(request.get("statements") or []):
+        try:
+            exec(compile(str(source), "<train.py imports>", "exec"), {"__name__": "__probe__"})
+        except BaseException as exc:  # SystemExit or KeyboardInterrupt from a package, too
+            lines = traceback.format_exception_only(type(exc), exc)
+            tail = (lines[-1] if lines else type(exc).__name__).strip()
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            return {"ok": done, "failed": {"index": index, "error": tail[:500],
+                                           "type": type(exc).__name__,
+                                           "traceback": text[-4000:]},
+                    "site_dirs": site_dirs()}
+        done += 1
+    return {"ok": done, "failed": None, "site_dirs": site_dirs()}
+
+
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--imports":
+        result = run_imports(json.loads(sys.argv[2]))
+        sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
+        sys.stdout.flush()
+        return 0
     out: dict[str, Any] = {
         "python_version": sys.version.split()[0], "executable": sys.executable,
         "torch": None, "cuda_version": None, "cuda_available": False, "gpus": [],

@@ -15,6 +15,9 @@ TRANSFORMER_ENGINE = (8, 9)
 CLUSTER_LAUNCHERS = ("slurm", "torchrun")
 CAPABILITY_PRECISIONS = ("bf16", "transformer-engine")
 _GPU_ACCELERATOR = re.compile(r"""accelerator\s*=\s*["']gpu["']""")
+# A probe problem that is a package failing on import, not a partial answer.
+_IMPORT_FAILURE = re.compile(r"^(import torch failed|[\w.]*lightning[\w.]*(\.StrategyRegistry)?): "
+                             r"(ModuleNotFoundError|ImportError|AttributeError)")
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,26 @@ def environment_findings(env: EnvironmentInfo, *, needs_prefigure: bool = True) 
         out.append(error(None, f"prefigure is not installed in the training python "
                          f"{env.python}; train.py imports it first",
                          "pip install prefigure==0.0.9"))
-    out += [warning(None, f"probe: {p}") for p in env.problems]
+    broken = [p for p in env.problems if _IMPORT_FAILURE.search(p)]
+    for problem in broken:
+        out.append(error(None, f"the training python {env.python} has the package but cannot "
+                         f"import it: {problem}", _import_hint(problem, env.python)))
+    out += [warning(None, f"probe: {p}") for p in env.problems if p not in broken]
     pl = env.pytorch_lightning or env.lightning or "none"
+    if any("lightning" in p.split(":")[0] for p in broken):
+        pl += " (fails to import)"
     cuda = f"CUDA {env.cuda_version}" if env.cuda_available else "no CUDA"
     cached = ", cached" if env.cached else ""
     out.append(info(None, f"training python {env.python_version or '?'} ({env.python}): "
                     f"torch {env.torch or 'none'}, Lightning {pl}, {cuda}, "
                     f"{len(env.gpus)} GPU(s){cached}"))
     return out
+
+
+def _import_hint(problem: str, python: str) -> str:
+    from satconf.checks.imports import import_hint
+
+    return import_hint(problem.split(": ", 1)[-1], problem, python)
 
 
 def selected_gpus(ctx: Context, env: EnvironmentInfo, *,
@@ -97,7 +112,7 @@ def check_hardware(ctx: Context, env: EnvironmentInfo) -> list[Finding]:
         else:
             out.append(error("gpus", "no GPU is selected, but train.py asks Lightning for "
                              "accelerator='gpu'", "select at least one GPU"))
-    out += _precision(ctx, env, gpus)
+    out += _precision(ctx, env, gpus) or _precision_without_gpu(ctx, usable)
     out += _strategy(ctx, env, usable)
     out += _nodes(ctx)
     return out
@@ -127,6 +142,26 @@ def _precision(ctx: Context, env: EnvironmentInfo, gpus: list[SelectedGpu]) -> l
             out.append(error("precision", f"{precision} needs compute capability 8.9 or "
                              f"newer; {', '.join(old)} cannot do it", "use bf16-mixed"))
     return out
+
+
+# What the capability-bound precisions need, said where no GPU can be used at all
+# (16-mixed needs just a GPU: the "no GPU" error says that already).
+_PRECISION_NEEDS = (
+    ("bf16", "a CUDA GPU of compute capability 8.0 or newer (Ampere or later, e.g. A100, "
+             "RTX 30xx)"),
+    ("transformer-engine", "a CUDA GPU of compute capability 8.9 or newer (Ada/Hopper) and "
+                           "the transformer_engine package"),
+)
+
+
+def _precision_without_gpu(ctx: Context, usable: list[SelectedGpu]) -> list[Finding]:
+    precision = str(ctx.value("precision") or "")
+    need = next((n for p, n in _PRECISION_NEEDS if precision.startswith(p)), None)
+    if usable or need is None or not _GPU_ACCELERATOR.search(ctx.train_py_text()):
+        return []  # Lightning runs bf16 on the CPU too, where train.py allows a CPU
+    return [error("precision", f"precision {precision} needs {need}; no GPU is usable here",
+                  "run on such a GPU; train.py asks Lightning for a GPU whatever the "
+                  "precision")]
 
 
 def _strategy(ctx: Context, env: EnvironmentInfo, gpus: list[SelectedGpu]) -> list[Finding]:

@@ -11,6 +11,14 @@ every `checkpoint_every` steps, as train.py writes them without a logger.
 
 The INI is read with satconf's own reader (satconf is installed in the python
 that runs it); prefigure itself is not needed.
+
+Where it accepts more than stable-audio-tools' train.py (it says so in its log):
+- `num_workers = 0`: train.py's DataLoaders use `persistent_workers=True`
+  and fail at once with 0; the demo then loads in the main process.
+- `accelerator="auto"` (train.py: "gpu"): the demo also trains on the CPU,
+  where 16-bit precisions fall back to 32-true.
+- an empty `strategy` means auto (train.py reads the undefined `args.num_gpus`).
+Like train.py, each checkpoint embeds the `model_config` it was trained with.
 """
 
 from __future__ import annotations
@@ -209,6 +217,9 @@ def build(model_config: dict[str, Any], files: list[Path]) -> tuple[Any, Any]:
         def configure_optimizers(self) -> Any:
             return torch.optim.Adam(self.parameters(), lr=lr)
 
+        def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+            checkpoint["model_config"] = model_config  # as stable-audio-tools' callback does
+
     return DemoAutoencoder(), Tones()
 
 
@@ -279,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
             "remove_pretransform_weight_norm are ignored")
     if args.logger in ("wandb", "comet"):
         say(f"logger {args.logger}: the demo has no account to log to; it prints to this log")
+    if args.num_workers <= 0:
+        say(f"num_workers = {args.num_workers}: the demo loads in this process; "
+            "stable-audio-tools' train.py would stop (persistent_workers needs num_workers > 0)")
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=args.batch_size, shuffle=True, drop_last=True,
         num_workers=args.num_workers, persistent_workers=args.num_workers > 0,

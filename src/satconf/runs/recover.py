@@ -9,11 +9,19 @@ so satconf does it before launch. Where train.py's checkpoints land:
   `checkpoints/` or `lightning_logs/version_N/checkpoints/`.
 Files are named `epoch=E-step=S.ckpt` (Lightning may add `-vN`); the highest
 step wins, then the highest epoch, then the newest file.
+
+Only this run's checkpoints count. By name: with a wandb or comet logger
+only `save_dir/<name>/*/checkpoints` is searched, never the shared
+`save_dir` itself. By content: stable-audio-tools embeds the `model_config`
+in every checkpoint (read here without torch, `satconf.ckpt_meta`); one whose
+embedded config differs from this run's model config belongs to another
+model and is skipped. A checkpoint without an embedded config is taken.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,12 +46,18 @@ def checkpoint_step(path: Path) -> tuple[int, int] | None:
     return (int(m["step"]), int(m["epoch"])) if m else None
 
 
+LOGGERS_WITH_FOLDERS = ("wandb", "comet")
+
+
 def candidate_dirs(values: dict[str, Any], cwd: Path) -> list[Path]:
     """The folders train.py would have written this run's checkpoints to."""
     save_dir = values.get("save_dir") or ""
     base = (cwd / str(save_dir)) if save_dir else cwd
     name = values.get("name")
-    dirs = [base]
+    # With a logger train.py writes under save_dir/<name>/<run id>/checkpoints; save_dir
+    # itself then holds only other (logger-less) runs' files.
+    by_name = save_dir and str(values.get("logger", "")).strip("'\"") in LOGGERS_WITH_FOLDERS
+    dirs = [] if by_name else [base]
     if isinstance(name, str) and name:
         dirs.extend(sorted(base.glob(f"{glob_escape(name)}/*/checkpoints")))
     if not save_dir:
@@ -64,34 +78,61 @@ def find_recover_checkpoint(values: dict[str, Any], cwd: Path | str, *,
     preview, asked on every keystroke); a launch always lists afresh, since a
     coarse mtime (some network filesystems) may hide a checkpoint written in the
     same second as the last listing."""
-    best: tuple[int, int, float] | None = None
-    found: Path | None = None
-    for folder in candidate_dirs(values, Path(cwd)):
-        hit = newest_in(folder, cached=cached)
-        if hit is not None and (best is None or hit[0] > best):
-            best, found = hit
-    return found.resolve() if found is not None else None
+    return pick_checkpoint(values, Path(cwd), cached=cached)[0]
 
 
-# folder -> (its mtime and inode when read, its newest checkpoint). The form's preview asks
-# on every keystroke; a save_dir on shared storage with thousands of files would make each
-# listing slow, while a folder's mtime changes whenever a checkpoint is added or removed.
-_newest: dict[Path, tuple[tuple[int, int], tuple[tuple[int, int, float], Path] | None]] = {}
+def run_model_config(values: dict[str, Any], cwd: Path) -> dict[str, Any] | None:
+    """This run's model config JSON, or None when it cannot be read (no filtering then)."""
+    text = values.get("model_config")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    path = Path(text.strip()).expanduser()
+    try:
+        data = json.loads((path if path.is_absolute() else cwd / path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
-def newest_in(folder: Path, *, cached: bool = False
-              ) -> tuple[tuple[int, int, float], Path] | None:
-    """((step, epoch, mtime), path) of the newest checkpoint directly in `folder`."""
+def pick_checkpoint(values: dict[str, Any], cwd: Path, *,
+                    cached: bool = False) -> tuple[Path | None, int]:
+    """(newest checkpoint of this run, how many newer ones another model wrote)."""
+    from satconf.ckpt_meta import embedded_model_config
+
+    ranked: list[tuple[tuple[int, int, float], Path]] = []
+    for folder in candidate_dirs(values, cwd):
+        ranked += ranked_in(folder, cached=cached)
+    ranked.sort(key=lambda item: item[0], reverse=True)
+    mine = run_model_config(values, cwd)
+    skipped = 0
+    for _rank, path in ranked:
+        theirs = embedded_model_config(path) if mine is not None else None
+        if theirs is not None and theirs != mine:
+            skipped += 1
+            continue
+        return path.resolve(), skipped
+    return None, skipped
+
+
+# folder -> (its mtime and inode when read, its checkpoints best first). The form's preview
+# asks on every keystroke; a save_dir on shared storage with thousands of files would make
+# each listing slow, while a folder's mtime changes whenever a checkpoint is added or removed.
+_listed: dict[Path, tuple[tuple[int, int], list[tuple[tuple[int, int, float], Path]]]] = {}
+
+
+def ranked_in(folder: Path, *, cached: bool = False
+              ) -> list[tuple[tuple[int, int, float], Path]]:
+    """((step, epoch, mtime), path) of every checkpoint directly in `folder`, best first."""
     try:
         st = folder.stat()
     except OSError:
-        _newest.pop(folder, None)
-        return None
+        _listed.pop(folder, None)
+        return []
     stamp = (st.st_mtime_ns, st.st_ino)
-    last = _newest.get(folder) if cached else None
-    if last is not None and last[0] == stamp and (last[1] is None or last[1][1].is_file()):
+    last = _listed.get(folder) if cached else None
+    if last is not None and last[0] == stamp and all(p.is_file() for _k, p in last[1][:1]):
         return last[1]
-    best: tuple[tuple[int, int, float], Path] | None = None
+    found: list[tuple[tuple[int, int, float], Path]] = []
     if folder.is_dir():
         for path in folder.glob("*.ckpt"):
             rank = checkpoint_step(path)
@@ -101,11 +142,17 @@ def newest_in(folder: Path, *, cached: bool = False
                 mtime = path.stat().st_mtime
             except OSError:
                 continue
-            key = (rank[0], rank[1], mtime)
-            if best is None or key > best[0]:
-                best = (key, path)
-    _newest[folder] = (stamp, best)
-    return best
+            found.append(((rank[0], rank[1], mtime), path))
+    found.sort(key=lambda item: item[0], reverse=True)
+    _listed[folder] = (stamp, found)
+    return found
+
+
+def newest_in(folder: Path, *, cached: bool = False
+              ) -> tuple[tuple[int, int, float], Path] | None:
+    """((step, epoch, mtime), path) of the newest checkpoint directly in `folder`."""
+    ranked = ranked_in(folder, cached=cached)
+    return ranked[0] if ranked else None
 
 
 def apply_recover(config: RunConfig, *, cached: bool = False) -> tuple[RunConfig, str | None]:
@@ -123,12 +170,14 @@ def apply_recover(config: RunConfig, *, cached: bool = False) -> tuple[RunConfig
     if "ckpt_path" not in config.fields:
         return config, "recover: defaults.ini has no ckpt_path key, so there is nothing to resume"
     cwd = config.workspace.root
-    found = find_recover_checkpoint(values, cwd, cached=cached)
+    found, skipped = pick_checkpoint(values, cwd, cached=cached)
+    other = (f"; skipped {skipped} newer checkpoint(s) of another model (their embedded "
+             "model_config differs)") if skipped else ""
     if found is None:
         where = ", ".join(str(d) for d in candidate_dirs(values, cwd)[:2])
-        return config, f"recover: no checkpoint of run {values.get('name')!r} in {where}; " \
-                       "starting fresh"
+        return config, f"recover: no checkpoint of run {values.get('name')!r} in {where}" \
+                       f"{other}; starting fresh"
     step = checkpoint_step(found)
     new = dataclasses.replace(config, values={**values, "ckpt_path": str(found)})
     at = f" (step {step[0]})" if step else ""
-    return new, f"recover: resuming from {found}{at}"
+    return new, f"recover: resuming from {found}{at}{other}"
