@@ -113,10 +113,10 @@ def test_run_view(snap_compare, snap_ws: Path) -> None:
                        workspace=str(snap_ws), started_at="2026-01-01T12:00:00+00:00",
                        ended_at="2026-01-01T12:03:25+00:00", exit_code=0, pid=None)
     write_record(folder, record)
-    lines = [f"Epoch 0: {i:3d}/100 [00:{i // 10:02d}<00:10] loss={1 / (i + 1):.4f}"
-             for i in range(0, 100, 4)]
-    log_path(run_id).write_text("\n".join([*lines, "`Trainer.fit` stopped: max_steps=100."])
-                                + "\n", encoding="utf-8")
+    # A real train.py log (tqdm redraws with `\r`): the progress line and the loss plot.
+    real = Path(__file__).parent / "fixtures" / "train-logs" / "latent-autoencoder-stopped.log"
+    log_path(run_id).write_bytes(real.read_bytes())
+    lines = real.read_bytes().count(b"\n")
     app = app_for(snap_ws)
 
     async def before(pilot) -> None:
@@ -128,6 +128,7 @@ def test_run_view(snap_compare, snap_ws: Path) -> None:
             if screen.status != "running":
                 break
         assert screen.status == "succeeded" and screen.exit_code == 0
-        assert screen.lines_seen == len(lines) + 1
+        assert screen.lines_seen == lines
+        assert screen.progress.step == 104 and len(screen.series["train/loss"].steps) == 104
 
     assert snap_compare(app, terminal_size=SIZE, run_before=before)

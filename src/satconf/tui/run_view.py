@@ -1,8 +1,15 @@
-"""The run view: a launched run's log, live, with status, elapsed time and exit code.
+"""The run view: a run's progress, a live plot of a metric, and a bounded tail of its log.
 
 The run is started detached by `satconf.runs` (it goes on if the TUI quits);
 this screen only follows its log file and record from a worker thread, and
-can ask `satconf.runs` to stop it.
+can ask `satconf.runs` to stop it. The worker folds the log into a
+`satconf.runs.follow.LogFollower`; the screen takes a snapshot of it on a
+clock (`FRAME_S`), so a log written at any rate costs a bounded amount of
+work per frame and bounded memory (the last `TAIL` lines, a bounded series a
+metric). The line count still counts every line of the file.
+
+Alerts the supervisor records (ended, failed, stalled, NaN) are shown here
+and sent to the terminal (OSC 9 / OSC 777 / the bell, see satconf.runs.alerts).
 """
 
 from __future__ import annotations
@@ -21,9 +28,12 @@ from textual.widgets import Footer, Header, RichLog, Static
 from textual.worker import get_current_worker
 
 from satconf.runconfig import RunConfig
-from satconf.tui.messages import RunEnded, RunLines
+from satconf.tui.messages import RunEnded
+from satconf.tui.plot import MetricPlot
 
 POLL_S = 0.2
+FRAME_S = 0.1  # how often the screen takes in what the worker read
+TAIL = 2000  # log lines kept on screen (the whole log: `satconf runs logs ID`)
 STATUS_EVERY_S = 1.0
 UNREADABLE_GIVE_UP_S = 10.0  # a record unreadable this long (deleted?) ends the following
 STATUS_STYLE = {"running": "bold green", "succeeded": "bold green", "failed": "bold red",
@@ -63,6 +73,13 @@ def _started(record: Any) -> float:
     return when.timestamp() if when is not None else time.time()
 
 
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 def format_elapsed(seconds: float) -> str:
     seconds = max(0, int(seconds))
     h, rest = divmod(seconds, 3600)
@@ -77,6 +94,8 @@ class RunScreen(Screen[None]):
         Binding("s", "stop", "Stop run", id="run.stop"),
         Binding("escape,b", "back", "Back to form", id="run.back"),
         Binding("f", "follow", "Follow tail", id="run.follow"),
+        Binding("m", "next_metric", "Metric", id="run.metric"),
+        Binding("w", "wrap", "Wrap", id="run.wrap"),
     ]
 
     status: reactive[str] = reactive("running")
@@ -90,45 +109,47 @@ class RunScreen(Screen[None]):
         self.lines_seen = 0
         self._started = _started(record)
         self._ended_at: float | None = None
+        from satconf.runs.follow import LogFollower
+        from satconf.runs.watch import accumulate_of
+
+        values = getattr(record, "values", None) or {}
+        self.follower = LogFollower(_log_file(record), tail=TAIL,
+                                    accumulate=accumulate_of(values))
+        self.checkpoint_every = _int(values.get("checkpoint_every"))
+        self.metric = "train/loss"
+        self.progress: Any = None  # the last ProgressState shown
+        self.series: dict[str, Any] = {}
+        self.alerts: list[Any] = []  # every alert shown here
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         yield Static("", id="run-status")
-        yield RichLog(id="run-log", max_lines=20000, wrap=False, markup=False,
+        yield Static("", id="run-progress", markup=False)
+        yield MetricPlot(id="run-plot")
+        yield RichLog(id="run-log", max_lines=TAIL, wrap=False, markup=False,
                       highlight=False, auto_scroll=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = f"run {self.record.id}"
-        self.sub_title = f"{self.record.name or ''}  (satconf runs log {self.record.id})"
+        # The real command for the whole log (this view keeps only its tail).
+        self.sub_title = f"{self.record.name or ''}  (satconf runs logs {self.record.id})"
         self._render_status()
+        self._render_progress()
         self.set_interval(1.0, self._render_status)
+        self.set_interval(FRAME_S, self._take_in)
         self.follow_log()
         self.query_one(RichLog).focus()
 
     @work(thread=True, exclusive=True, group="follow")
     def follow_log(self) -> None:
         worker = get_current_worker()
-        path = _log_file(self.record)
-        offset, partial, last_status = 0, "", 0.0
+        last_status = 0.0
         unreadable_since: float | None = None
         while not worker.is_cancelled:
-            chunk = b""
-            try:
-                with path.open("rb") as fh:
-                    fh.seek(offset)
-                    chunk = fh.read()
-            except FileNotFoundError:
-                pass
-            if chunk:
-                offset += len(chunk)
-                text = partial + chunk.decode("utf-8", errors="replace")
-                lines = text.split("\n")
-                partial = lines.pop()
-                if lines:
-                    self.post_message(RunLines(lines))
+            read = self.follower.pump()
             now = time.monotonic()
-            if now - last_status >= STATUS_EVERY_S or not chunk:
+            if now - last_status >= STATUS_EVERY_S or not read:
                 last_status = now
                 try:
                     record, status = _fresh(self.record)
@@ -143,22 +164,77 @@ class RunScreen(Screen[None]):
                     record, status = self.record, "unknown"
                 if status != "running":
                     self.record = record
-                    if partial:
-                        self.post_message(RunLines([partial]))
+                    self.follower.finish()
+                    self.app.call_from_thread(self._take_in)
                     self.post_message(RunEnded(record.exit_code, status))
                     return
-            time.sleep(POLL_S)
+            if not read:
+                time.sleep(POLL_S)
 
-    @on(RunLines)
-    def _lines(self, event: RunLines) -> None:
+    def _take_in(self) -> None:
+        """What the worker read since the last frame: lines, progress, plot, alerts."""
+        snap = self.follower.snapshot()
         log = self.query_one(RichLog)
         at_end = self.following
-        for line in event.lines:
-            log.write(Text(line.rstrip("\r")), scroll_end=at_end)
-        self.lines_seen += len(event.lines)
-        if not at_end:
-            self.unseen += len(event.lines)
+        for line in snap.new_lines:
+            log.write(Text(line), scroll_end=at_end)
+        added = len(snap.new_lines) + snap.dropped
+        self.lines_seen = snap.total_lines
+        if added and not at_end:
+            self.unseen += added
             self._render_status()
+        if snap.state is not self.progress:
+            self.progress = snap.state
+            self.series = snap.series
+            if self.metric not in self.series and self.series:
+                self.metric = next(iter(self.series))
+            self._render_progress()
+        for alert in snap.alerts:
+            self._alert(alert)
+
+    def _render_progress(self) -> None:
+        from satconf.runs.follow import Series
+        from satconf.runs.progress import progress_line
+
+        if self.progress is None:
+            self.query_one("#run-progress", Static).update("waiting for the log…")
+        else:
+            self.query_one("#run-progress", Static).update(progress_line(
+                self.progress, checkpoint_every=self.checkpoint_every, metric=self.metric))
+        self.query_one(MetricPlot).show(self.metric, self.series.get(self.metric, Series()))
+
+    def _alert(self, alert: Any) -> None:
+        from satconf.runs.alerts import terminal_mode, terminal_sequence
+        from satconf.settings import load_alert_settings
+
+        self.alerts.append(alert)
+        severity = "error" if alert.kind in ("failed", "nan") else (
+            "warning" if alert.kind == "stalled" else "information")
+        self.notify(alert.message, title=alert.title, severity=severity, timeout=10)
+        mode = terminal_mode(load_alert_settings()[0].terminal)
+        if mode == "bell":
+            self.app.bell()
+        elif mode != "off":
+            driver = getattr(self.app, "_driver", None)  # the terminal: no public writer
+            if driver is not None and not self.app.is_headless:
+                driver.write(terminal_sequence(alert, mode))
+
+    def action_next_metric(self) -> None:
+        names = sorted(self.series)
+        if not names:
+            self.notify("No metrics in the log yet", timeout=2)
+            return
+        at = names.index(self.metric) if self.metric in names else -1
+        self.metric = names[(at + 1) % len(names)]
+        self._render_progress()
+
+    def action_wrap(self) -> None:
+        log = self.query_one(RichLog)
+        log.wrap = not log.wrap
+        log.clear()  # RichLog wraps as it writes: the kept tail is written again
+        for line in self.follower.kept_lines():
+            log.write(Text(line), scroll_end=self.following)
+        self.notify("Long lines wrap" if log.wrap else "Long lines are cut", timeout=2)
 
     @on(RunEnded)
     def _ended(self, event: RunEnded) -> None:
