@@ -145,13 +145,21 @@ class ProgressParser:
             data = self._decode(data)
         if not data:
             return []
-        text = self._pending + data
         events: list[Event] = []
-        start = 0
-        for match in re.finditer(r"[\r\n]", text):
-            self._segment(text[start:match.start()], match.group() == "\n", events)
-            start = match.end()
-        self._pending = text[start:]
+        # str.split is where the time goes at 10 MB/s, not a regex over every character.
+        lines = (self._pending + data).split("\n")
+        pending = lines.pop()
+        for line in lines:
+            if "\r" in line:
+                *redraws, line = line.split("\r")
+                for part in redraws:
+                    self._segment(part, False, events)
+            self._segment(line, True, events)
+        if "\r" in pending:
+            *redraws, pending = pending.split("\r")
+            for part in redraws:
+                self._segment(part, False, events)
+        self._pending = pending
         if len(self._pending) > MAX_PENDING:  # no terminator in sight: give it up as a line
             self._segment(self._pending, True, events)
             self._pending = ""
@@ -191,6 +199,10 @@ class ProgressParser:
 
     def _segment(self, raw: str, newline: bool, events: list[Event]) -> None:
         shown, self._shown = self._shown, ""
+        if "|" not in raw and "\x1b" not in raw:  # the common plain line: no bar in it
+            if newline or raw.strip():
+                events.append(LogLine(raw.rstrip()))
+            return
         text = strip_ansi(raw)
         parsed = parse_bar(text)
         if parsed is not None:
@@ -300,7 +312,9 @@ class ProgressTracker:
         for event in events:
             if isinstance(event, LogLine):
                 self.state.lines += 1
-                if _ERROR.match(event.text):
+                text = event.text
+                if ("Error" in text or "Exception" in text or "Interrupt" in text
+                        or "Traceback" in text) and _ERROR.match(text):
                     self.state.last_error = event.text
                 continue
             rows += self._bar(event)

@@ -34,6 +34,7 @@ from satconf.tui.plot import MetricPlot
 POLL_S = 0.2
 FRAME_S = 0.1  # how often the screen takes in what the worker read
 TAIL = 2000  # log lines kept on screen (the whole log: `satconf runs logs ID`)
+FRAME_LINES = 200  # at most this many new lines drawn a frame: a flood shows its newest
 STATUS_EVERY_S = 1.0
 UNREADABLE_GIVE_UP_S = 10.0  # a record unreadable this long (deleted?) ends the following
 STATUS_STYLE = {"running": "bold green", "succeeded": "bold green", "failed": "bold red",
@@ -176,7 +177,7 @@ class RunScreen(Screen[None]):
         snap = self.follower.snapshot()
         log = self.query_one(RichLog)
         at_end = self.following
-        for line in snap.new_lines:
+        for line in snap.new_lines[-FRAME_LINES:]:
             log.write(Text(line), scroll_end=at_end)
         added = len(snap.new_lines) + snap.dropped
         self.lines_seen = snap.total_lines
