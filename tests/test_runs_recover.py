@@ -164,3 +164,9 @@ def test_checkpoints_of_another_model_are_skipped(tmp_path: Path) -> None:
     # Without this run's model config on disk nothing can be told apart: the newest wins.
     (ws / "model.json").unlink()
     assert Path(apply_recover(config)[0].values["ckpt_path"]).name == "epoch=4-step=500.ckpt"
+
+
+def test_the_demo_writes_into_save_dir_whatever_the_logger(tmp_path: Path) -> None:
+    (tmp_path / ".satconf-demo").write_text("0.1.0\n")
+    flat = touch(tmp_path / "ckpts" / "epoch=0-step=40.ckpt")
+    assert find_recover_checkpoint(values(logger="wandb"), tmp_path) == flat.resolve()

@@ -47,6 +47,7 @@ def checkpoint_step(path: Path) -> tuple[int, int] | None:
 
 
 LOGGERS_WITH_FOLDERS = ("wandb", "comet")
+DEMO_MARKER = ".satconf-demo"  # written by satconf.workspace.copy_demo
 
 
 def candidate_dirs(values: dict[str, Any], cwd: Path) -> list[Path]:
@@ -56,7 +57,9 @@ def candidate_dirs(values: dict[str, Any], cwd: Path) -> list[Path]:
     name = values.get("name")
     # With a logger train.py writes under save_dir/<name>/<run id>/checkpoints; save_dir
     # itself then holds only other (logger-less) runs' files.
-    by_name = save_dir and str(values.get("logger", "")).strip("'\"") in LOGGERS_WITH_FOLDERS
+    # (satconf's demo trainer never logs: it writes into save_dir whatever the logger.)
+    by_name = (save_dir and str(values.get("logger", "")).strip("'\"") in LOGGERS_WITH_FOLDERS
+               and not (cwd / DEMO_MARKER).is_file())
     dirs = [] if by_name else [base]
     if isinstance(name, str) and name:
         dirs.extend(sorted(base.glob(f"{glob_escape(name)}/*/checkpoints")))
