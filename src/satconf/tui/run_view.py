@@ -163,7 +163,11 @@ class RunScreen(Screen[None]):
                     self.app.call_from_thread(
                         self.notify, f"Cannot read the run's record: {exc}", severity="error")
                     record, status = self.record, "unknown"
-                if status != "running":
+                if status == "queued" and self.status != "queued":
+                    self.app.call_from_thread(setattr, self, "status", "queued")
+                elif status == "running" and self.status == "queued":
+                    self.app.call_from_thread(setattr, self, "status", "running")
+                if status not in ("running", "queued"):  # a SLURM job waits its turn
                     self.record = record
                     self.follower.finish()
                     self.app.call_from_thread(self._take_in)
@@ -272,6 +276,9 @@ class RunScreen(Screen[None]):
         end = self._ended_at if self._ended_at is not None else time.time()
         parts: list[Any] = [(f" {self.status} ", STATUS_STYLE.get(self.status, "bold")),
                             f"  elapsed {format_elapsed(end - self._started)}"]
+        job = getattr(self.record, "job_id", None)
+        if job:
+            parts.append(f"  SLURM job {job}")
         if self.exit_code is not None:
             parts.append(f"  exit code {self.exit_code}")
         parts.append(f"  · {self.lines_seen} log line(s)")
@@ -283,8 +290,18 @@ class RunScreen(Screen[None]):
         if self.status != "running":
             self.notify("The run is not running", timeout=2)
             return
-        self.notify("Stopping the run (SIGINT, then SIGTERM)…", timeout=3)
-        self.stop_worker()
+        from satconf.tui.dialogs import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.status == "running":
+                self.notify("Stopping the run (SIGINT, then SIGTERM)…", timeout=3)
+                self.stop_worker()
+
+        # A run may have trained for days: one stray `s` must not end it.
+        self.app.push_screen(ConfirmScreen(
+            f"Stop run {self.record.id}? train.py gets SIGINT (it may save a checkpoint), "
+            "then SIGTERM.", title="Stop the run", yes="Stop", no="Keep running", danger=True),
+            answered)
 
     @work(thread=True, exclusive=True, group="stop")
     def stop_worker(self) -> None:
