@@ -48,8 +48,8 @@ def _profiles(ws: Path) -> dict[str, Profile]:
     out.mkdir(exist_ok=True)
     _lightning_checkpoint(out / "epoch=1-step=20.ckpt")
     return {
-        "local-gpus": Profile(name="local-gpus", gpus=[0, 1],
-                              values={"batch_size": 8, "strategy": "ddp_find_unused_parameters_true"}),
+        "local-gpus": Profile(name="local-gpus", gpus=[0, 1], values={
+            "batch_size": 8, "strategy": "ddp_find_unused_parameters_true"}),
         "slurm-2": Profile(name="slurm-2", values={"num_nodes": 2},
                            options={"cluster": {"engine": "slurm", "gpus_per_node": 2,
                                                 "partition": "gpu"}}),
@@ -273,3 +273,26 @@ async def test_one_validation_per_keystroke(tmp_path: Path, counted: dict[str, i
         await checked(app, pilot)  # the deeper checks reuse that validation
         assert counted == {"validate": 1, "encode": 1}
         assert "--batch-size=42" in app.preview.command
+
+
+def test_profiles_save_takes_the_engine_flags_launch_does(launchable_workspace: Path,
+                                                          run_satconf) -> None:
+    ws = str(launchable_workspace)
+    saved = run_satconf("profiles", "save", "big", "--workspace", ws, "--engine", "slurm",
+                        "--nodes", "2", "--gpus-per-node", "8", "--partition", "gpu",
+                        "--time", "2-00:00:00", "--sbatch=--mem=0")
+    assert saved.returncode == 0, saved.stderr
+    prof = ProfileStore().load("big")
+    assert prof.values["num_nodes"] == 2
+    assert prof.options["cluster"] == {"engine": "slurm", "gpus_per_node": 8,
+                                       "partition": "gpu", "time_limit": "2-00:00:00",
+                                       "extra_sbatch": ["--mem=0"]}
+    dry = run_satconf("launch", "--dry-run", "--profile", "big")
+    assert dry.returncode == 0, dry.stderr
+    for line in ("#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=8", "#SBATCH --gres=gpu:8",
+                 "#SBATCH --partition=gpu", "#SBATCH --time=2-00:00:00", "#SBATCH --mem=0"):
+        assert line + "\n" in dry.stdout
+    bad = run_satconf("profiles", "save", "worse", "--workspace", ws, "--engine", "slurm",
+                      "--time", "tomorrow")
+    assert bad.returncode == 2 and "time_limit" in bad.stderr and "Traceback" not in bad.stderr
+    assert not ProfileStore().exists("worse")
