@@ -1,4 +1,9 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+
+A new file gets the mode the user's umask gives (as `open()` would), unless
+the caller asks for a stricter one: run records and logs, which hold
+commands and environments, are written 0600.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +13,41 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int = 0o644,
+def current_umask() -> int:
+    """The process's umask, read without changing it where the kernel tells it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # the only portable way to read it: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+def default_mode() -> int:
+    return 0o666 & ~current_umask()
+
+
+def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int | None = None,
                        exclusive: bool = False) -> None:
     """Write `data` to a temporary file beside `path`, fsync it, then rename over `path`.
 
-    With `exclusive`, an existing `path` is never replaced: FileExistsError instead.
+    `mode` None follows the umask. With `exclusive`, an existing `path` is
+    never replaced: FileExistsError instead.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file 0600; widen it only as far as asked (or the umask allows).
+        os.fchmod(fd, default_mode() if mode is None else mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
         if exclusive:
             _link_new(tmp, path)
         else:
@@ -45,7 +70,7 @@ def _link_new(tmp: str, path: Path) -> None:
         os.replace(tmp, path)
 
 
-def atomic_write_text(path: Path | str, text: str, *, mode: int = 0o644) -> None:
+def atomic_write_text(path: Path | str, text: str, *, mode: int | None = None) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
 
 

@@ -62,11 +62,14 @@ def sbatch_path() -> str | None:
 class BatchScriptError(PlanError, ValueError):
     """A name or path that no #SBATCH line can carry; the message says which and why."""
 
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__({key: [message]})
+
 
 _UNSAFE = re.compile(r'["\x00-\x1f\x7f]')
 
 
-def _directive_value(text: str, what: str = "value") -> str:
+def _directive_value(text: str, what: str = "value", key: str = "sbatch") -> str:
     """A value sbatch reads back whole from an #SBATCH line (it honours double quotes).
 
     A double quote or a control character (a newline ends the line) cannot be
@@ -79,14 +82,14 @@ def _directive_value(text: str, what: str = "value") -> str:
     if bad is not None:
         char = {'"': 'a double quote (")', "\n": "a newline"}.get(bad.group(),
                                                                    f"{bad.group()!r}")
-        raise BatchScriptError(f"the {what} {text!r} holds {char}, which cannot be written on "
-                               "an #SBATCH line; pick another")
+        raise BatchScriptError(key, f"the {what} {text!r} holds {char}, which cannot be "
+                               "written on an #SBATCH line; pick another")
     return f'"{text}"'
 
 
 def directives(opts: ClusterOptions, *, nodes: int, job_name: str, output: str) -> list[str]:
     """The `#SBATCH` options, in a fixed order."""
-    lines = [f"--job-name={_directive_value(job_name, 'job name (the run name)')}",
+    lines = [f"--job-name={_directive_value(job_name, 'job name', 'name')}",
              f"--nodes={nodes}",
              f"--ntasks-per-node={opts.tasks()}"]
     if opts.gpus_per_node > 0:
@@ -95,18 +98,19 @@ def directives(opts: ClusterOptions, *, nodes: int, job_name: str, output: str) 
     if opts.cpus_per_task is not None:
         lines.append(f"--cpus-per-task={opts.cpus_per_task}")
     if opts.partition:
-        lines.append(f"--partition={_directive_value(opts.partition, 'partition')}")
+        lines.append(f"--partition={_directive_value(opts.partition, 'partition', 'partition')}")
     if opts.account:
-        lines.append(f"--account={_directive_value(opts.account, 'account')}")
+        lines.append(f"--account={_directive_value(opts.account, 'account', 'account')}")
     if opts.time_limit:
         lines.append(f"--time={opts.time_limit}")
     lines += ["--signal=SIGUSR1@90",
-              f"--output={_directive_value(output, 'log path (under SATCONF_HOME)')}",
+              f"--output={_directive_value(output, 'log path', 'SATCONF_HOME')}",
               "--open-mode=append"]
     for extra in opts.extra_sbatch:
         if _UNSAFE.search(extra.replace('"', "")):
-            raise BatchScriptError(f"the sbatch option {extra!r} holds a control character "
-                                   "(a newline?), which cannot be written on an #SBATCH line")
+            raise BatchScriptError("sbatch", f"the sbatch option {extra!r} holds a control "
+                                   "character (a newline?), which cannot be written on an "
+                                   "#SBATCH line")
         lines.append(extra)
     return lines
 

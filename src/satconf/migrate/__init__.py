@@ -93,12 +93,12 @@ def _sniff(path: Path) -> str:
     try:
         if tomllib.loads(text):
             return "toml"
-    except tomllib.TOMLDecodeError:
-        pass
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        pass  # a TOML too deep or with a huge integer is read again, and reported, as YAML
     try:
         if isinstance(yaml.load(text, Loader=yt.Loader), dict):
             return "yaml"
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError, ValueError):
         pass
     raise MigrateError(path, None, "is not a defaults.ini, YAML or TOML file that satconf can "
                                    "tell (name it .ini, .yaml or .toml, or pass a Hydra folder)")
@@ -107,7 +107,7 @@ def _sniff(path: Path) -> str:
 def _has_defaults_list(path: Path) -> bool:
     try:
         data = yaml.load(yt.read_text(path), Loader=yt.Loader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError, ValueError):
         return False  # the YAML reader reports it with its line
     return isinstance(data, dict) and isinstance(data.get("defaults"), list)
 

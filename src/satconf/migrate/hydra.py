@@ -159,6 +159,23 @@ def _defaults_list(base: Path, data: dict[str, Any], line: int | None) -> list[t
     return out
 
 
+def _group_file(base: Path, group: str, option: Any, line: int | None) -> Path:
+    """The option's file, which must lie inside the tree (no `..`, no absolute path)."""
+    if not isinstance(option, str | int | float | bool):
+        raise MigrateError(base, line, f"defaults entry {group}: {option!r} is not an option name")
+    option = str(option)
+    parts = [*group.split("/"), *option.split("/")]
+    if any(part in ("", ".", "..") for part in parts) or "\\" in group + option:
+        raise MigrateError(base, line, f"defaults entry {group}: {option} leaves the config "
+                                       "folder; only names inside it are read")
+    root = base.parent.resolve()
+    file = base.parent / group / f"{option}.yaml"
+    if not file.resolve().is_relative_to(root):
+        raise MigrateError(base, line, f"defaults entry {group}: {option} leads outside "
+                                       f"{root} (a symbolic link?); only files inside it are read")
+    return file
+
+
 def _merged(old: Any, new: Any) -> Any:
     """OmegaConf's merge: mappings merge key by key, anything else is replaced."""
     if isinstance(old, dict) and isinstance(new, dict):
@@ -189,7 +206,7 @@ def read_tree(path: Path) -> Document:
             continue
         if option is None:
             continue
-        file = base.parent / group / f"{option}.yaml"
+        file = _group_file(base, group, option, lines.get("defaults"))
         gtext = yt.read_text(file)
         gdata, glines = yt.load_mapping(file, gtext)
         if not _PACKAGE_GLOBAL.search(gtext):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from satconf.defaults_ini import Kind
+from satconf.fileerrors import check_shape
 from satconf.migrate import yaml_tree as yt
 from satconf.migrate.model import (
     LITERAL,
@@ -133,6 +134,12 @@ def read_toml(path: Path) -> Document:
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
         raise MigrateError(path, int(m.group(1)) if m else None,
                            f"is not valid TOML: {re.sub(r' *[(]at .*[)]', '', msg)}") from None
+    except RecursionError:
+        raise MigrateError(path, None, "is nested too deeply") from None
+    except ValueError as exc:  # an integer longer than Python turns into a number
+        reason = "holds an integer too long to read" if "digits" in str(exc) else str(exc)
+        raise MigrateError(path, None, reason) from None
+    check_shape(data, path, MigrateError)
     # A fork may have keys named `format` or `name`; a profile also has one of its tables.
     profile = isinstance(data.get("format"), int) and any(
         isinstance(data.get(t), dict) for t in (*_HELP_TABLES, "none"))

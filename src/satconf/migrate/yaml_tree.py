@@ -48,8 +48,80 @@ def _str_double_quoted(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str_double_quoted)
 
 
+class YamlLimit(yaml.YAMLError):
+    """A YAML text past what satconf reads: nested too deeply, or aliases expanding too far."""
+
+    def __init__(self, reason: str, line: int | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+MAX_EXPANDED_NODES = 100_000  # a "billion laughs" of aliases expands past this at once
+
+
 class Loader(yaml.SafeLoader):
-    """PyYAML's safe loader with OmegaConf's float and timestamp rules."""
+    """PyYAML's safe loader with OmegaConf's float and timestamp rules, and limits.
+
+    The composer (recursive in PyYAML) stops past `MAX_DEPTH` levels, and a
+    document whose aliases would expand to more than `MAX_EXPANDED_NODES`
+    values is refused before anything walks it.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > fileerrors.MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise YamlLimit(f"is nested more than {fileerrors.MAX_DEPTH} levels deep",
+                                mark.line + 1 if mark else None)
+            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        finally:
+            self._depth -= 1
+
+    def compose_document(self) -> yaml.Node | None:
+        node = super().compose_document()  # type: ignore[no-untyped-call]
+        if node is not None and expanded_size(node, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+            raise YamlLimit(f"expands to more than {MAX_EXPANDED_NODES:,} values through its "
+                            "aliases (&anchor / *alias)", node.start_mark.line + 1)
+        return node
+
+
+def expanded_size(root: yaml.Node, limit: int) -> int:
+    """How many nodes the document has with every alias expanded (counting stops past `limit`).
+
+    Each node's size is computed once (aliases share nodes), so this is quick
+    however far the aliases would expand; an alias loop counts as past the limit.
+    """
+    sizes: dict[int, int] = {}
+    open_ids: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_ids.discard(key)
+            kids = _children(node)
+            # A child still open is an alias loop: counted once here, refused by its reader.
+            sizes[key] = min(limit + 1, 1 + sum(sizes.get(id(k), 1) for k in kids))
+            continue
+        if key in sizes:
+            continue
+        open_ids.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node)
+                     if id(k) not in sizes and id(k) not in open_ids)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 Loader.add_implicit_resolver(
@@ -157,6 +229,13 @@ def load_mapping(path: Path, text: str) -> tuple[dict[Any, Any], dict[Any, int]]
     try:
         node = yaml.compose(text, Loader=Loader)
         data = yaml.load(text, Loader=Loader)
+    except YamlLimit as exc:
+        raise MigrateError(path, exc.line, exc.reason) from None
+    except RecursionError:
+        raise MigrateError(path, None, "is nested too deeply") from None
+    except ValueError as exc:  # an integer longer than Python turns into a number
+        reason = "holds an integer too long to read" if "digits" in str(exc) else str(exc)
+        raise MigrateError(path, None, reason) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -182,6 +261,7 @@ def load_mapping(path: Path, text: str) -> tuple[dict[Any, Any], dict[Any, int]]
             raise MigrateError(path, lines.get(key), f"key {key!r} is not text")
         if _loops(value, set()):
             raise MigrateError(path, lines.get(key), f"`{key}` contains itself (an alias loop)")
+    fileerrors.check_shape(data, path, MigrateError)
     return data, lines
 
 

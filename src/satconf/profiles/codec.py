@@ -18,6 +18,7 @@ from typing import Any
 
 import tomli_w
 
+from satconf.fileerrors import shape_problem
 from satconf.profiles.model import FORMAT_VERSION, Profile, ProfileError
 
 HEADER = (
@@ -35,6 +36,9 @@ _INT64 = 2**63
 
 def render_profile(profile: Profile) -> bytes:
     """The TOML bytes of `profile`; raises ProfileError for a value TOML cannot hold."""
+    problem = shape_problem(profile.values) or shape_problem(profile.options)
+    if problem is not None:  # the reader would refuse the file: never write one it cannot read
+        raise ProfileError(profile.path, None, f"cannot be saved: a value {problem}")
     values: dict[str, Any] = {}
     literals: dict[str, str] = {}
     none_keys: list[str] = []
@@ -131,7 +135,11 @@ def _utf8(text: str) -> bool:
 
 
 def _literal_text(key: str, value: Any, path: Path | None) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an integer past Python's digit limit; a deep value
+        raise ProfileError(path, None, f"value of `{key}` ({type(value).__name__}) is too large "
+                           "or too deep to write") from None
     try:
         back = ast.literal_eval(text)
     except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):

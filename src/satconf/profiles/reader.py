@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from satconf.fileerrors import decode_text
+from satconf.fileerrors import MAX_FILE_BYTES, decode_text, shape_problem
 from satconf.profiles.codec import LAUNCH_KEYS, NONE_KEYS, TOP_KEYS
 from satconf.profiles.model import FORMAT_VERSION, Profile, ProfileError, validate_name
 
@@ -31,11 +31,22 @@ def parse_profile(data: bytes, path: Path | str | None, *, name: str | None = No
     Raises ProfileError naming the file, the line where known, and the reason.
     """
     path = Path(path) if path is not None else None
+    if len(data) > MAX_FILE_BYTES:
+        raise ProfileError(path, None, f"is too large ({len(data):,} bytes; the limit is "
+                                       f"{MAX_FILE_BYTES:,})")
     text = decode_text(data, path, ProfileError, "a TOML profile")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(exc, text, path) from None
+    except RecursionError:
+        raise ProfileError(path, None, "is not a usable profile: it is nested too deeply") from None
+    except ValueError as exc:  # an integer longer than Python turns into a number
+        reason = "holds an integer too long to read" if "digits" in str(exc) else str(exc)
+        raise ProfileError(path, None, f"is not a usable profile: it {reason}") from None
+    problem = shape_problem(doc)
+    if problem is not None:
+        raise ProfileError(path, None, f"is not a usable profile: it {problem}")
     return _Reader(doc, text, path).profile(name)
 
 
@@ -110,7 +121,14 @@ class _Reader:
             path=self.path,
         )
         self.launch(prof)
+        for key, text in (("workspace", prof.workspace), ("launch.python", prof.python)):
+            if text is not None and "\x00" in text:
+                raise self.fail(() if key == "workspace" else ("launch",), key.split(".")[-1],
+                                f"`{key}` holds a NUL character, which no path can")
         self.values(prof)
+        problem = shape_problem(prof.values)  # [literal_values] text may hold anything
+        if problem is not None:
+            raise ProfileError(self.path, None, f"is not a usable profile: a value {problem}")
         for key, value in doc.items():
             if key not in TOP_KEYS:
                 prof.unknown[key] = value

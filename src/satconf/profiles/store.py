@@ -2,10 +2,18 @@
 
 A save goes to a temporary file beside the target, is flushed and fsynced,
 then renamed over it: readers and a crash see the old profile or the new
-one, and concurrent savers leave one complete profile (the last rename
-wins). Saves that must not replace anything (copy, rename, import) link the
+one. Saves that must not replace anything (copy, rename, import) link the
 finished temporary file to the new name, which fails if the name was taken
 meanwhile.
+
+Every change of the store (save, rename, copy, delete, import) holds an
+exclusive `flock` on the profile folder itself for its whole
+read-modify-write, so changes are atomic with respect to each other (a save
+racing a rename lands before the rename or after it, never lost in
+between); `transaction()` lets a caller hold it across its own load and
+save. The lock dies with its holder, so a SIGKILLed writer blocks no one,
+and the temporary files such a writer leaves are removed by the next change
+(under the lock, no other writer can own one). Readers take no lock.
 """
 
 from __future__ import annotations
@@ -13,10 +21,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import difflib
+import fcntl
 import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from satconf.atomic import atomic_write_bytes
+from satconf.fileerrors import read_limited
 from satconf.profiles.codec import render_profile
 from satconf.profiles.model import (
     SUFFIX,
@@ -37,6 +49,8 @@ class ProfileStore:
 
             root = profiles_dir()
         self.root = Path(root)
+        self._held = 0  # nesting depth of transaction() in this process
+        self._mutex = threading.RLock()
 
     validate_name = staticmethod(validate_name)
 
@@ -65,7 +79,9 @@ class ProfileStore:
 
     def _read(self, path: Path, name: str) -> bytes:
         try:
-            return path.read_bytes()
+            return read_limited(path)
+        except ValueError as exc:
+            raise ProfileError(path, None, str(exc)) from None
         except FileNotFoundError:
             close = difflib.get_close_matches(name, self.names(), n=3)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
@@ -76,6 +92,8 @@ class ProfileStore:
             raise ProfileError(self.root, None, "the profile folder is a file, "
                                                 "not a folder") from None
         except OSError as exc:
+            if exc.errno == 40:  # ELOOP
+                raise ProfileError(path, None, "is a symbolic link loop") from None
             raise ProfileError(path, None, f"cannot be read ({exc.strerror})") from None
 
     def list(self) -> tuple[list[Profile], list[ProfileError]]:
@@ -109,6 +127,44 @@ class ProfileStore:
 
     # ------------------------------------------------------------ writing
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the store's lock (re-entrant): no other change of the store runs meanwhile."""
+        with self._mutex:
+            if self._held:
+                self._held += 1
+                try:
+                    yield
+                finally:
+                    self._held -= 1
+                return
+            self._ensure_root()
+            try:
+                # The folder itself is the lock (flock works on a directory): no lock file
+                # to create, so a read-only folder fails later with its real reason.
+                fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError as exc:
+                raise ProfileError(self.root, None, f"cannot be changed ({exc.strerror})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._held = 1
+                self._remove_stale_temporaries()
+                yield
+            finally:
+                self._held = 0
+                os.close(fd)  # closing releases the lock
+
+    def _remove_stale_temporaries(self) -> None:
+        # Only a writer holding the lock makes temporary files, and none other holds it now.
+        try:
+            names = os.listdir(self.root)
+        except OSError:
+            return
+        for name in names:
+            if name.startswith(".") and name.endswith(".tmp") and f"{SUFFIX}." in name:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.root / name)
+
     def save(self, profile: Profile, *, touch: bool = True, overwrite: bool = True) -> Path:
         """Write `profile` to its file atomically and return the path.
 
@@ -118,8 +174,12 @@ class ProfileStore:
         """
         profile.name = validate_name(profile.name)
         path = self.path_for(profile.name)
-        self._ensure_root()
-        data = render_profile(profile)
+        data = render_profile(profile)  # before the lock: a value TOML cannot hold fails here
+        with self.transaction():
+            return self._save_locked(profile, path, data, touch=touch, overwrite=overwrite)
+
+    def _save_locked(self, profile: Profile, path: Path, data: bytes, *, touch: bool,
+                     overwrite: bool) -> Path:
         if touch:
             if overwrite and _read_or_none(path) == data:
                 profile.path = path
@@ -151,6 +211,10 @@ class ProfileStore:
 
     def rename(self, old: str, new: str) -> Profile:
         old, new = validate_name(old), validate_name(new)
+        with self.transaction():
+            return self._rename_locked(old, new)
+
+    def _rename_locked(self, old: str, new: str) -> Profile:
         prof = self.load(old)
         if new == old:
             return prof
@@ -161,12 +225,25 @@ class ProfileStore:
             self._replace(src, render_profile(prof))
             os.rename(src, dst)
         else:
-            self.save(prof, touch=False, overwrite=False)
-            self._unlink(src)
+            if os.path.lexists(dst):
+                raise ProfileExistsError(dst, None, f"profile {new!r} already exists")
+            data = render_profile(prof)  # a value TOML cannot hold fails before anything moves
+            # The file moves first (no other satconf can take `dst` while we hold the lock),
+            # so a SIGKILL leaves the profile under one name, never under both or neither;
+            # the name inside it follows (the file's name wins in between).
+            try:
+                os.rename(src, dst)
+            except OSError as exc:
+                raise ProfileError(src, None, f"cannot be renamed ({exc.strerror})") from None
+            self._replace(dst, data)
         prof.path = dst
         return prof
 
     def copy(self, src: str, dst: str) -> Profile:
+        with self.transaction():
+            return self._copy_locked(src, dst)
+
+    def _copy_locked(self, src: str, dst: str) -> Profile:
         prof = self.load(src)
         stamp = now()
         twin = Profile(
@@ -181,9 +258,10 @@ class ProfileStore:
 
     def delete(self, name: str) -> Path:
         path = self.path_for(name)
-        if not path.is_file():
-            self._read(path, validate_name(name))  # raises the not-found (or other) error
-        self._unlink(path)
+        with self.transaction():
+            if not path.is_file():
+                self._read(path, validate_name(name))  # raises the not-found (or other) error
+            self._unlink(path)
         return path
 
     def _replace(self, path: Path, data: bytes) -> None:
@@ -203,8 +281,8 @@ class ProfileStore:
 
 def _read_or_none(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
-    except OSError:
+        return read_limited(path)
+    except (OSError, ValueError):
         return None
 
 

@@ -81,3 +81,36 @@ def is_foreign_leader(pid: int, start: int | None) -> bool:
     if not parts or start is None or len(parts) <= 19:
         return False
     return int(parts[19]) != start and int(parts[2]) == pid
+
+
+def group_signal_refusal(pid: int | None, start: int | None, pgid: int | None) -> str | None:
+    """Why signalling process group `pgid` might reach a process that is not the run's;
+    None when it can only reach the run's own processes.
+
+    The run's leader is `pid` (== `pgid`), started at kernel time `start`. While
+    any process of a group lives, the kernel keeps its number from being reused,
+    so the group is the run's when its leader is the same process (pid and
+    start time match), or when the leader is gone and every member started no
+    earlier than the leader did (workers it left behind). Without /proc
+    nothing can be checked, and the old answer (signal) stands.
+    """
+    if pgid is None or pgid <= 0 or pid is None:
+        return "the record has no process group"
+    if not has_proc():
+        return None
+    if start is None:
+        return (f"the record has no start time for pid {pid}, so satconf cannot tell the run "
+                "from an unrelated process that reuses that pid")
+    if pgid != pid:
+        return f"the record's process group {pgid} is not led by its pid {pid}"
+    parts = _stat_fields(pid)
+    if parts and len(parts) > 19 and parts[0] not in ("Z", "X", "x"):
+        if int(parts[19]) != start:
+            return (f"pid {pid} now belongs to another process (started at tick {parts[19]}, "
+                    f"the run's at {start})")
+        return None
+    for member in group_members(pgid):
+        member_start = process_start(member)
+        if member_start is None or member_start < start:
+            return f"process {member} in group {pgid} started before the run did"
+    return None

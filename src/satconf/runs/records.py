@@ -4,7 +4,14 @@ A record is written by three parties: the launcher (at start), the detached
 supervisor (pid, then exit code and end time) and `stop_run` (each signal
 sent). Every change is a read-modify-write under an exclusive `flock` on the
 run's `.lock` file, and every write is atomic, so a reader never sees half a
-record and no writer loses another's change.
+record and no writer loses another's change. Records and locks are 0600:
+a record holds the command line and the environment.
+
+A record is read as untrusted input: it must be a regular file of bounded
+size, every field must have its type, and its `id` must be its folder's
+name (an id such as `../../x` would lead `runs logs` out of the runs folder).
+A record that fails is reported as unreadable, never skipped in silence and
+never fatal to listing the others.
 
 This module imports only the standard library: the supervisor imports it and
 must start fast.
@@ -24,13 +31,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from satconf.atomic import atomic_write_text
+from satconf.atomic import atomic_write_bytes
+from satconf.fileerrors import read_limited
 
 RECORD = "record.json"
 LOG = "train.log"
 SUPERVISOR_LOG = "supervisor.log"
 LOCK = ".lock"
+STOP_LOCK = ".stop-lock"
 FORMAT = 1
+PRIVATE = 0o600  # records and logs hold commands and environments
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 # Never written to a record: anything that looks like a credential.
 SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
@@ -123,14 +134,64 @@ class RunRecord:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunRecord:
+        """The record in `data`; ValueError naming the first field of the wrong type."""
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             raise ValueError("not a run record (no id)")
+        if not valid_run_id(data["id"]):
+            raise ValueError(f"the run id {data['id'][:60]!r} is not a run folder's name")
         known = {f.name for f in fields(cls)} - {"extra", "source"}
         kwargs = {k: v for k, v in data.items() if k in known}
+        for key, value in kwargs.items():
+            why = _FIELD_CHECKS[key](value) if key in _FIELD_CHECKS else None
+            if why is not None:
+                raise ValueError(f"`{key}` must be {why}, not {_short(value)}")
         kwargs["stop_steps"] = [StopStep.from_json(s) for s in data.get("stop_steps") or []
                                 if isinstance(s, dict)]
         kwargs["extra"] = {k: v for k, v in data.items() if k not in known}
         return cls(**kwargs)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _check(test: Callable[[Any], bool], what: str) -> Callable[[Any], str | None]:
+    return lambda value: None if test(value) else what
+
+
+_TEXT = _check(lambda v: isinstance(v, str), "text")
+_OPT_TEXT = _check(lambda v: v is None or isinstance(v, str), "text or null")
+_OPT_INT = _check(lambda v: v is None or _is_int(v), "a whole number or null")
+_TEXTS = _check(lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+                "a list of text")
+_FIELD_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "id": _TEXT, "engine": _TEXT, "cwd": _TEXT, "python": _TEXT, "host": _TEXT,
+    "workspace": _TEXT,
+    "profile": _OPT_TEXT, "name": _OPT_TEXT, "started_at": _OPT_TEXT, "ended_at": _OPT_TEXT,
+    "exit_signal": _OPT_TEXT, "error": _OPT_TEXT, "job_id": _OPT_TEXT,
+    "pid": _OPT_INT, "pgid": _OPT_INT, "pid_start": _OPT_INT, "supervisor_pid": _OPT_INT,
+    "supervisor_start": _OPT_INT, "exit_code": _OPT_INT,
+    "format": _check(_is_int, "a whole number"),
+    "values": _check(lambda v: isinstance(v, dict), "an object"),
+    "env": _check(lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and isinstance(x, str) for k, x in v.items()),
+        "an object of text values"),
+    "argv": _TEXTS, "notes": _TEXTS,
+    "gpus": _check(lambda v: v is None or (isinstance(v, list) and all(_is_int(g) for g in v)),
+                   "a list of GPU indices or null"),
+    "stop_steps": _check(lambda v: v is None or isinstance(v, list), "a list"),
+}
+
+
+def valid_run_id(run_id: str) -> bool:
+    """A plain folder name: no separator, not `.` or `..` (so it stays in the runs folder)."""
+    return (0 < len(run_id) <= 200 and run_id not in (".", "..")
+            and set(run_id) <= _ID_CHARS)
 
 
 def new_run_id() -> str:
@@ -154,29 +215,68 @@ def log_path(run_id: str, base: Path | None = None) -> Path:
 def read_record(folder: Path) -> RunRecord:
     path = folder / RECORD
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_limited(path).decode("utf-8"))
     except FileNotFoundError:
         raise RunError(f"no run record at {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RunError(f"cannot read {path}: {exc}") from None
+    except OSError as exc:
+        raise RunError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RunError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise RunError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise RunError(f"{path}: nested too deeply") from None
+    except ValueError as exc:  # not a regular file, too large, an integer too long
+        raise RunError(f"{path}: {exc}") from None
     try:
         record = RunRecord.from_json(data)
     except (TypeError, ValueError) as exc:
         raise RunError(f"{path}: {exc}") from None
+    if record.id != folder.name:
+        raise RunError(f"{path}: the record names run {record.id!r}, not its folder "
+                       f"{folder.name!r}")
     record.source = folder
     return record
 
 
+def record_bytes(record: RunRecord) -> bytes:
+    text = json.dumps(record.to_json(), indent=2, ensure_ascii=False, default=str) + "\n"
+    # A path that is not UTF-8 (Python's surrogate escapes) is written as the JSON escape
+    # `\udcxx`, which reads back as the same text.
+    return text.encode("utf-8", "backslashreplace")
+
+
 def write_record(folder: Path, record: RunRecord) -> None:
-    text = json.dumps(record.to_json(), indent=2, ensure_ascii=False, default=str)
-    atomic_write_text(folder / RECORD, text + "\n")
+    """Write the record atomically (0600); RunError when it cannot be written.
+
+    A first record that cannot be written leaves no empty run folder behind.
+    """
+    path = folder / RECORD
+    first = not path.exists()
+    try:
+        atomic_write_bytes(path, record_bytes(record), mode=PRIVATE)
+    except OSError as exc:
+        if first:
+            _remove_if_empty(folder)
+        raise RunError(f"the run record {path} cannot be written ({exc.strerror})") from None
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        for leftover in folder.iterdir():
+            if leftover.name != LOCK and not (leftover.name.startswith(f".{RECORD}.")
+                                              and leftover.name.endswith(".tmp")):
+                return
+            leftover.unlink()
+        folder.rmdir()
 
 
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
-    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE)
+    except OSError as exc:
+        raise RunError(f"the run folder {folder} cannot be locked ({exc.strerror})") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -184,12 +284,46 @@ def locked(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+@contextlib.contextmanager
+def stop_lock(folder: Path) -> Iterator[bool]:
+    """Held for a whole stop of the run: True for the first stopper; a second one waits
+    for the first to finish and gets False (so the steps are taken, and recorded, once)."""
+    try:
+        fd = os.open(folder / STOP_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE)
+    except OSError as exc:
+        raise RunError(f"the run folder {folder} cannot be locked ({exc.strerror})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            first = True
+        except BlockingIOError:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            first = False
+        yield first
+    finally:
+        os.close(fd)
+
+
+def last_sign_of_life(record: RunRecord) -> float | None:
+    """When a run without an end time was last seen doing something (its log or record
+    changed): where a lost run's elapsed time stops."""
+    if record.source is None:
+        return None
+    times = []
+    for name in (LOG, RECORD):
+        with contextlib.suppress(OSError):
+            times.append((record.source / name).stat().st_mtime)
+    return max(times) if times else None
+
+
 def update_record(folder: Path, change: Callable[[RunRecord], None]) -> RunRecord:
     """Apply `change` to the stored record under the run's lock; returns the new record."""
     with locked(folder):
         record = read_record(folder)
+        before = record.to_json()
         change(record)
-        write_record(folder, record)
+        if record.to_json() != before:  # a change that changes nothing needs no disk
+            write_record(folder, record)
     return record
 
 
@@ -199,9 +333,11 @@ def resolve_run_id(ref: str, base: Path | None = None) -> str:
         from satconf.workspace import runs_dir
 
         base = runs_dir()
+    if not valid_run_id(ref):
+        raise RunError(f"{ref[:60]!r} is not a run id (see `satconf runs list`)")
     if (base / ref / RECORD).is_file():
         return ref
-    ids = sorted(p.name for p in base.iterdir() if (p / RECORD).is_file()) if base.is_dir() else []
+    ids = sorted(p.name for p in _entries(base) if (p / RECORD).is_file())
     if ref in ("last", "latest"):
         if not ids:
             raise RunError("there are no runs yet")
@@ -224,17 +360,38 @@ def load_run(run_id: str, base: Path | None = None) -> RunRecord:
 
 
 def list_runs(base: Path | None = None) -> list[RunRecord]:
-    """Every readable run, newest first. An unreadable record is skipped, never deleted."""
+    """Every readable run, newest first (`scan_runs` also names the unreadable ones)."""
     if base is None:
         from satconf.workspace import runs_dir
 
         base = runs_dir()
-    if not base.is_dir():
+    return scan_runs(base)[0]
+
+
+def _entries(base: Path) -> list[Path]:
+    try:
+        return list(base.iterdir()) if base.is_dir() else []
+    except OSError:
         return []
+
+
+def scan_runs(base: Path | None = None) -> tuple[list[RunRecord], list[tuple[str, RunError]]]:
+    """Every readable run (newest first), and (folder name, why) for each unreadable record.
+
+    A folder without a record (a launch still writing it) is neither.
+    """
+    if base is None:
+        from satconf.workspace import runs_dir
+
+        base = runs_dir()
     out: list[RunRecord] = []
-    for folder in base.iterdir():
-        if (folder / RECORD).is_file():
-            with contextlib.suppress(RunError):
+    bad: list[tuple[str, RunError]] = []
+    for folder in _entries(base):
+        if os.path.lexists(folder / RECORD):
+            try:
                 out.append(read_record(folder))
+            except RunError as exc:
+                bad.append((folder.name, exc))
     out.sort(key=lambda r: (r.started_at or "", r.id), reverse=True)
-    return out
+    bad.sort(reverse=True)
+    return out, bad
