@@ -27,7 +27,9 @@ class SelectedGpu:
     capability: tuple[int, int] | None
 
 
-def environment_findings(env: EnvironmentInfo, *, needs_prefigure: bool = True) -> list[Finding]:
+def environment_findings(env: EnvironmentInfo, *, needs_prefigure: bool = True,
+                         reason: str = "") -> list[Finding]:
+    """The probe's answer as findings; `reason` says why this python (pythons.choose_python)."""
     if env.error:
         return [error(None, env.error, "set the training python (profile or workspace) to an "
                       "interpreter with torch and Lightning; satconf check --refresh probes "
@@ -54,7 +56,8 @@ def environment_findings(env: EnvironmentInfo, *, needs_prefigure: bool = True) 
         pl += " (fails to import)"
     cuda = f"CUDA {env.cuda_version}" if env.cuda_available else "no CUDA"
     cached = ", cached" if env.cached else ""
-    out.append(info(None, f"training python {env.python_version or '?'} ({env.python}): "
+    why = f", {reason}" if reason else ""
+    out.append(info(None, f"training python {env.python_version or '?'} ({env.python}{why}): "
                     f"torch {env.torch or 'none'}, Lightning {pl}, {cuda}, "
                     f"{len(env.gpus)} GPU(s){cached}"))
     return out
