@@ -127,7 +127,7 @@ def test_launch_dry_run_prints_plan_then_findings(tmp_path: Path, run_satconf) -
     ws = good_workspace(tmp_path / "ws")
     write_json(ws / "configs" / "model.json", {"model_type": "gan"})
     out = run_satconf("--workspace", str(ws), "launch", "--dry-run")
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == 1, out.stderr  # the plan is printed; its errors set the exit code
     assert "train.py" in out.stdout and "preflight" not in out.stdout
     assert "preflight:" in out.stderr and "'gan' is not one" in out.stderr
     clean = run_satconf("--workspace", str(ws), "launch", "--dry-run", "--json",
