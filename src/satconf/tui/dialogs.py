@@ -1,4 +1,4 @@
-"""Small modal dialogs: confirm, ask for a profile name, guard unsaved edits.
+"""Small modal dialogs: confirm, ask for a profile name, guard unsaved edits, a copy by hand.
 
 Each dialog is a `ModalScreen` that dismisses with a plain result, so callers
 push it with a callback and never wait on the UI thread. Styling lives in
@@ -46,6 +46,8 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self._yes, id="yes", variant="error" if self._danger else "primary")
                 yield Button(self._no, id="no")
+            yield Static(f"y: {self._yes.lower()} · n or esc: {self._no.lower()}",
+                         classes="dialog-keys", markup=False)
 
     def on_mount(self) -> None:
         # Destructive questions start on "No" so a stray Enter keeps the data.
@@ -169,6 +171,8 @@ class UnsavedChangesScreen(ModalScreen[GuardChoice]):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Discard", id="discard", variant="error")
                 yield Button("Cancel", id="cancel")
+            yield Static("s: save · d: discard · c or esc: cancel", classes="dialog-keys",
+                         markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()
@@ -181,3 +185,32 @@ class UnsavedChangesScreen(ModalScreen[GuardChoice]):
     def action_choose(self, choice: str) -> None:
         if choice in ("save", "discard", "cancel"):
             self.dismiss(choice)  # type: ignore[arg-type]
+
+
+class CopyByHandScreen(ModalScreen[None]):
+    """The clipboard copy may not have arrived: show the command so it can be selected.
+
+    Most terminals select past the app's mouse handling with shift+drag (option+drag
+    in iTerm2); the command is shown whole, wrapped, never cut.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,q", "close", "Close", id="copy.close"),
+    ]
+
+    def __init__(self, why: str, command: str) -> None:
+        super().__init__(classes="dialog", id="copy-by-hand")
+        self._why = why
+        self._command = command
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label("Copy the command by hand", classes="dialog-title")
+            yield Static(f"{self._why}. Select the command below with shift+drag "
+                         "(option+drag in iTerm2) and copy it with your terminal.",
+                         classes="dialog-text", markup=False)
+            yield Static(self._command, id="copy-command", classes="dialog-text", markup=False)
+            yield Static("esc or enter: close", classes="dialog-keys", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -59,7 +59,7 @@ class ProfileRow:
     def updated_text(self) -> str:
         if self.updated is None:
             return ""
-        return self.updated.astimezone().strftime("%y-%m-%d %H:%M")
+        return self.updated.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def read_rows(store: ProfileStore) -> list[ProfileRow]:

@@ -10,44 +10,54 @@ screen only picks the profile and refreshes when one changed.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 from textual.worker import get_current_worker
 
+from satconf.tui.footer import KeyFooter
+from satconf.tui.keys import bindings
 from satconf.tui.profile_flow import ProfileFlow, ProfileRow, read_rows
+
+
+def workspace_text(profile_ws: str | None, current: Path | None) -> str:
+    """The workspace column: "this" for the form's own, else a short path; "" when unknown."""
+    if not profile_ws:
+        return ""
+    path = Path(profile_ws)
+    if current is not None and path == current:
+        return "this"
+    try:
+        shown = "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        shown = str(path)
+    return shown if len(shown) <= 24 else "…" + shown[-23:]
 
 
 class ProfileTable(DataTable[str]):
     """The profile list; Enter (select) opens the highlighted profile."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Open", id="profiles.open"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("profiles-table"))
 
 
 class ProfilesScreen(Screen[None]):
     """Open, save, rename, copy and delete profiles."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save form", id="profiles.save"),
-        Binding("a", "save_as", "Save as…", id="profiles.save_as"),
-        Binding("r", "rename", "Rename", id="profiles.rename"),
-        Binding("c", "copy", "Copy", id="profiles.copy"),
-        Binding("delete,d", "delete", "Delete", id="profiles.delete"),
-        Binding("escape", "back", "Back to form", id="profiles.back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("profiles"))  # see tui.keys
 
     def __init__(self, flow: ProfileFlow) -> None:
         super().__init__(id="profiles-screen")
         self.flow = flow
         self.rows: dict[str, ProfileRow] = {}
         self._select: str | None = None
+        config = getattr(flow.host, "config", None)
+        self._workspace: Path | None = config.workspace.root if config is not None else None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -59,11 +69,11 @@ class ProfilesScreen(Screen[None]):
             with VerticalScroll(id="profile-detail"):
                 yield Label("Against the form", classes="pane-title")
                 yield Static("", id="profile-diff", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Name", "Updated", "Description")
+        table.add_columns("Name", "Updated", "Workspace", "Description")
         self.refresh_rows(select=self.flow.current_name)
         table.focus()
 
@@ -87,9 +97,11 @@ class ProfilesScreen(Screen[None]):
         for row in rows:
             marker = "● " if row.name == self.flow.current_name else "  "
             if row.error:
-                table.add_row(marker + row.name, "", "⚠ cannot be read", key=row.name)
+                table.add_row(marker + row.name, "", "", "⚠ cannot be read", key=row.name)
             else:
-                table.add_row(marker + row.name, row.updated_text, row.description, key=row.name)
+                table.add_row(marker + row.name, row.updated_text,
+                              workspace_text(row.workspace, self._workspace), row.description,
+                              key=row.name)
         empty = self.query_one("#profiles-empty", Static)
         empty.update("" if rows else "No profiles yet: press a to save the form as one.")
         empty.display = not rows
