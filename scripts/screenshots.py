@@ -6,7 +6,8 @@ of the embedded demo workspace, with GPUs presented through the fake seam
 
 - form-error.svg   the form with a live error under a field, checks and preview
 - gpu-picker.svg   the GPU picker with two GPUs ticked
-- run-view.svg     the run view following a real run of the demo trainer
+- run-view.svg     the run view following a real run of the demo trainer: progress, loss plot
+- runs.svg         the runs screen: that run and three earlier ones of other engines
 - profiles.svg     the profiles panel: profiles, an unreadable file, a diff against the form
 """
 
@@ -49,7 +50,7 @@ async def idle(pilot) -> None:
 async def wait_for_checks(app, pilot, seconds: float = 120) -> None:
     for _ in range(int(seconds / 0.1)):
         await pilot.pause(0.1)
-        if app.checks_generation == app.form.generation:
+        if app.state.deep is not None:  # the deeper checks of the current values are in
             return
 
 
@@ -97,8 +98,9 @@ async def run_view(out: Path) -> None:
             if isinstance(app.screen, ConfirmScreen):
                 await pilot.press("y")
             screen = app.screen
+            loss = getattr(screen, "series", {}).get("train/loss")
             if isinstance(screen, RunScreen) and (screen.status != "running"
-                                                  or screen.lines_seen >= 24):
+                                                  or (loss and len(loss.steps) >= 60)):
                 break
         await idle(pilot)
         app.save_screenshot("run-view.svg", str(out))
@@ -106,6 +108,50 @@ async def run_view(out: Path) -> None:
             from satconf.runs import stop_run
 
             stop_run(app.screen.record.id, grace=(10, 5))
+
+
+def earlier_runs() -> None:
+    """Three ended runs of other engines, with metrics, for the runs screen."""
+    from satconf.runs.metrics import append_rows
+    from satconf.runs.progress import MetricRow
+    from satconf.runs.records import RunRecord, StopStep, run_dir, write_record
+
+    for run_id, engine, name, code, gpus, loss, stopped in (
+        ("20260313-220104-5e1a", "slurm", "drums-48k-4node", 0, [0, 1, 2, 3], 0.0412, False),
+        ("20260313-181530-a7c2", "torchrun", "speech-ablation", 1, [0, 1], 0.2875, False),
+        ("20260312-093012-03fd", "local", "drums fine-tune", 0, [0], 0.0731, True),
+    ):
+        folder = run_dir(run_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_record(folder, RunRecord(
+            id=run_id, engine=engine, name=name, profile="drums fine-tune", gpus=gpus,
+            values={"name": name, "batch_size": 8}, exit_code=code,
+            started_at=f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T{run_id[9:11]}:"
+                       f"{run_id[11:13]}:00+00:00",
+            ended_at=f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T23:59:00+00:00",
+            job_id="4121" if engine == "slurm" else None,
+            stop_steps=[StopStep("SIGINT", "2026-03-12T23:59:00+00:00")] if stopped else []))
+        (folder / "train.log").write_text("", encoding="utf-8")
+        append_rows(folder, [MetricRow(step=41200, epoch=37, batch=412, total=1100, rate=6.8,
+                                       elapsed_s=60.0, metrics={"train/loss": loss},
+                                       time=0.0)])
+
+
+async def runs_screen(out: Path) -> None:
+    from satconf.tui.app import make_app
+    from satconf.tui.runs_screen import RunsScreen
+
+    earlier_runs()
+    app = make_app(WS)
+    async with app.run_test(size=SIZE) as pilot:
+        await idle(pilot)
+        await pilot.press("f3")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, RunsScreen) and app.screen.loaded:
+                break
+        await pilot.pause()
+        app.save_screenshot("runs.svg", str(out))
 
 
 async def profiles_panel(out: Path) -> None:
@@ -139,6 +185,8 @@ async def profiles_panel(out: Path) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    ap.add_argument("--only", nargs="*", metavar="NAME",
+                    help="only these: form, run, runs, profiles (run comes before runs)")
     opts = ap.parse_args()
     out = opts.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -156,12 +204,19 @@ def main() -> int:
     ini.write_text(ini.read_text(encoding="utf-8").replace("max_steps = -1", "max_steps = 200"),
                    encoding="utf-8")
     try:
-        asyncio.run(form_and_picker(out))
-        asyncio.run(run_view(out))
-        asyncio.run(profiles_panel(out))
+        only = set(opts.only or ("form", "run", "runs", "profiles"))
+        if "form" in only:
+            asyncio.run(form_and_picker(out))
+        if "run" in only or "runs" in only:
+            asyncio.run(run_view(out))
+        if "runs" in only:
+            asyncio.run(runs_screen(out))
+        if "profiles" in only:
+            asyncio.run(profiles_panel(out))
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    for name in ("form-error.svg", "gpu-picker.svg", "run-view.svg", "profiles.svg"):
+    for name in ("form-error.svg", "gpu-picker.svg", "run-view.svg", "runs.svg",
+                 "profiles.svg"):
         print(out / name)
     return 0
 

@@ -159,6 +159,19 @@ def test_validation_bars_and_eta_to_checkpoint() -> None:
     assert parse_bar("no bar here") is None
 
 
+def test_a_shorter_last_epoch_keeps_counting() -> None:
+    # max_steps=200 with 64 batches an epoch: Lightning's last bar is 8 long.
+    tracker = ProgressTracker()
+    rows = []
+    for epoch, total in ((0, 64), (1, 64), (2, 64), (3, 8)):
+        for n in range(1, total + 1):
+            rows += tracker.feed(f"\rEpoch {epoch}: |#| {n}/{total} [00:01<00:01, 9.0it/s, "
+                                 f"train/loss={epoch + n / 100}]")
+        rows += tracker.feed(f"\rEpoch {epoch}:   0%| | 0/{total} [00:00<?, ?it/s]")
+    rows += tracker.close()
+    assert [r.step for r in rows] == list(range(1, 201)) and tracker.state.step == 200
+
+
 def test_accumulation_and_unknown_epoch_length() -> None:
     tracker = ProgressTracker(accumulate=2)
     rows = tracker.feed("\rEpoch 0: |  | 4/? [00:01<?, 2.0it/s, train/loss=1.0]"

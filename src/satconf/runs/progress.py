@@ -293,9 +293,9 @@ class ProgressTracker:
         self._clock = clock
         self._pending: MetricRow | None = None
         self._last_written = 0  # step 0 is no step (the first batch of an accumulation)
-        self._epoch_base = 0
+        self._epoch_base: int | None = None  # batches before the current epoch
         self._last_epoch: int | None = None
-        self._last_n = 0
+        self._epoch_max = 0  # the furthest the current epoch's bar got
         self._last_key: tuple[str, int | None, int] | None = None
 
     def feed(self, data: bytes | str) -> list[MetricRow]:
@@ -334,10 +334,18 @@ class ProgressTracker:
         if bar.phase != "train" or bar.epoch is None:
             return []  # "Training: 0/4" before the first epoch, nameless inner bars
         state.phase, state.eval_bar = "train", None
-        if self._last_epoch is not None and bar.epoch != self._last_epoch:
-            self._epoch_base += self._last_n
-        self._last_epoch, self._last_n = bar.epoch, bar.n
-        batches = (bar.epoch * bar.total + bar.n) if bar.total else self._epoch_base + bar.n
+        # Batches are counted epoch by epoch (the last epoch's bar is shorter under max_steps);
+        # a run resumed mid-way starts at its epoch times the epoch's length.
+        if self._epoch_base is None:
+            self._epoch_base = bar.epoch * bar.total if bar.total else 0
+        elif bar.epoch != self._last_epoch:
+            self._epoch_base += self._epoch_max
+            self._epoch_max = 0
+        self._last_epoch = bar.epoch
+        if bar.n == 0 and self._epoch_max > 0:
+            return self._finish()  # the bar's reset at the end of an epoch: no step back
+        self._epoch_max = max(self._epoch_max, bar.n)
+        batches = self._epoch_base + bar.n
         step = batches // self.accumulate
         state.epoch, state.batch, state.total, state.step = bar.epoch, bar.n, bar.total, step
         state.rate, state.elapsed_s, state.eta_s = bar.rate, bar.elapsed_s, bar.eta_s
@@ -386,7 +394,7 @@ def format_seconds(seconds: float | None) -> str:
 
 def progress_line(state: ProgressState, *, checkpoint_every: int = 0,
                   metric: str = "train/loss") -> str:
-    """One line for people: `epoch 3 · step 14 (2/4) · 3.09 it/s · ETA 00:01 · ...`."""
+    """One line for people: `epoch 3 · step 14 (2/4) · train/loss 3.71 · 3.09 it/s · ...`."""
     if state.phase == "starting":
         return "waiting for the first step…"
     parts: list[str] = []
@@ -397,6 +405,9 @@ def progress_line(state: ProgressState, *, checkpoint_every: int = 0,
         parts.append(f"epoch {state.epoch}")
     if state.step is not None:
         parts.append(f"step {state.step} ({state.batch}/{state.total or '?'})")
+    value = state.metrics.get(metric)
+    if value is not None:
+        parts.append(f"{metric} {value:.4g}")
     if state.rate is not None:
         parts.append(f"{state.rate:.2f} it/s")
     if state.step is not None:
@@ -404,7 +415,4 @@ def progress_line(state: ProgressState, *, checkpoint_every: int = 0,
     to_ckpt = seconds_to_checkpoint(state, checkpoint_every)
     if to_ckpt is not None:
         parts.append(f"next checkpoint in {format_seconds(to_ckpt)}")
-    value = state.metrics.get(metric)
-    if value is not None:
-        parts.append(f"{metric} {value:.4g}")
     return " · ".join(parts)

@@ -1,7 +1,7 @@
 """The runs screen: every run satconf knows (any engine), k9s-like, live.
 
-One row a run: status, name, profile, engine, GPUs, started, elapsed,
-epoch/step, latest loss, it/s. The rows come from the run records and each
+One row a run: status, name, epoch/step, latest loss, it/s, elapsed,
+engine, GPUs, profile, started. The rows come from the run records and each
 run's `metrics.jsonl` (its last line only), read by a worker every
 `REFRESH_S`; nothing here parses a log. `/` filters (any column, as typed),
 `enter` opens the run view, `s` stops a run after asking, `space` marks runs
@@ -25,8 +25,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 REFRESH_S = 2.0
-COLUMNS = ("", "status", "name", "profile", "engine", "GPUs", "started", "elapsed",
-           "epoch/step", "loss", "it/s")
+# What a glance needs first (an 80-column terminal shows these; the table scrolls for the rest).
+COLUMNS = ("status", "name", "epoch/step", "loss", "it/s", "elapsed", "engine", "GPUs",
+           "profile", "started")
+NAME_WIDTH = 20
 STATUS_STYLE = {"running": "bold green", "succeeded": "green", "failed": "bold red",
                 "stopped": "yellow", "lost": "bold red", "queued": "cyan"}
 
@@ -35,7 +37,7 @@ STATUS_STYLE = {"running": "bold green", "succeeded": "green", "failed": "bold r
 class RunRow:
     record: Any
     status: str
-    cells: tuple[str, ...]  # the columns after the mark
+    cells: tuple[str, ...]  # one a column, as in COLUMNS
 
     def matches(self, text: str) -> bool:
         text = text.lower()
@@ -59,6 +61,10 @@ def _started(record: Any) -> str:
     return when.astimezone().strftime("%m-%d %H:%M") if when else "-"
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= NAME_WIDTH else text[:NAME_WIDTH - 1] + "…"
+
+
 def read_rows() -> list[RunRow]:
     """Every run, newest first, with its status and latest metrics (blocking: a worker's job)."""
     from satconf.runs import list_runs, run_dir, run_status
@@ -75,9 +81,9 @@ def read_rows() -> list[RunRow]:
         loss = latest.metrics.get("train/loss") if latest is not None else None
         rate = latest.rate if latest is not None else None
         gpus = "all" if record.gpus is None else ",".join(map(str, record.gpus)) or "none"
-        cells = (status, record.name or "-", record.profile or "-", record.engine, gpus,
-                 _started(record), _elapsed(record), step,
-                 "-" if loss is None else f"{loss:.4g}", "-" if rate is None else f"{rate:.2f}")
+        cells = (status, _cut(record.name or "-"), step, "-" if loss is None else f"{loss:.4g}",
+                 "-" if rate is None else f"{rate:.2f}", _elapsed(record), record.engine, gpus,
+                 _cut(record.profile or "-"), _started(record))
         rows.append(RunRow(record, status, cells))
     return rows
 
@@ -154,10 +160,11 @@ class RunsScreen(Screen[None]):
         shown = [r for r in rows if r.matches(text)]
         table.clear()
         for row in shown:
-            mark = str(self.marked.index(row.record.id) + 1) if row.record.id in self.marked \
+            # A marked run (for a diff) says so before its status: ▶1, ▶2.
+            mark = f"▶{self.marked.index(row.record.id) + 1} " if row.record.id in self.marked \
                 else ""
-            status = Text(row.status, style=STATUS_STYLE.get(row.status, ""))
-            table.add_row(mark, status, *row.cells[1:], key=row.record.id)
+            status = Text(mark + row.status, style=STATUS_STYLE.get(row.status, ""))
+            table.add_row(status, *row.cells[1:], key=row.record.id)
         ids = [r.record.id for r in shown]
         if current in ids:
             table.move_cursor(row=ids.index(current), animate=False)
