@@ -112,9 +112,17 @@ def record_json(record: RunRecord, *, tail: int = 0) -> dict[str, Any]:
 
 
 def _latest(record: RunRecord) -> Any:
-    from satconf.runs import run_dir
+    import stat
+
+    from satconf.runs import log_path, run_dir
     from satconf.runs.metrics import latest_of
     from satconf.runs.watch import accumulate_of
+
+    try:  # a FIFO or a device in the log's place would be waited on, or read for ever
+        if not stat.S_ISREG(log_path(record.id).stat().st_mode):
+            return None
+    except OSError:
+        pass  # no log yet: the metrics reader says so itself
 
     return latest_of(run_dir(record.id), accumulate=accumulate_of(record.values))
 
