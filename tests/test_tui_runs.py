@@ -220,3 +220,27 @@ async def test_progress_line_and_plot_follow_a_demo_run(tmp_path: Path, run_satc
 def log_lines(run_id: str) -> int:
     data = (run_dir(run_id) / "train.log").read_bytes()
     return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+@sync
+async def test_the_form_shows_a_runs_alerts_once(tmp_path: Path) -> None:
+    """A NaN loss and the end of a run started elsewhere come to the open form as toasts;
+    an alert from before the form opened does not."""
+    from satconf.runs.alerts import Alert, append_event
+
+    old = ended_record("20260101-120000-aaaa", "local", 1)
+    append_event(run_dir(old.id), Alert(kind="failed", run_id=old.id, message="old", at=0.0))
+    ws = make_workspace(tmp_path / "ws")
+    app = make_app(ws, deep_checks=False, probe_env=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: getattr(app, "alert_watch", None) is not None, "the alert watch")
+        await pilot.pause(0.5)
+        plan = LaunchPlan(argv=(sys.executable, str(TRAINERS / "nan_loss.py")),
+                          cwd=str(tmp_path))
+        run_id = start_plan(plan, values={"name": "nan-run"}).id
+        await until(lambda: len(app.alert_watch.shown) >= 2, "the nan and end alerts")
+        await pilot.pause(2.5)  # another scan or two: nothing is shown twice
+        shown = app.alert_watch.shown
+        assert [(a.kind, a.run_id) for a in shown] == [("nan", run_id), ("ended", run_id)]
+        assert shown[0].message == "train/loss is nan at step 3"
+        assert any("train/loss is nan" in n.message for n in app._notifications)

@@ -126,6 +126,9 @@ class SatconfApp(ChecksAndLaunch, App[int]):
 
     def _after_first_frame(self) -> None:
         self.read_gpus()
+        from satconf.tui.alert_watch import watch_alerts
+
+        self.alert_watch = watch_alerts(self)  # any run's ended/failed/stalled/NaN, as a toast
         if self.deep_checks:
             self._schedule_checks(delay=0.05)
 

@@ -8,8 +8,9 @@ clock (`FRAME_S`), so a log written at any rate costs a bounded amount of
 work per frame and bounded memory (the last `TAIL` lines, a bounded series a
 metric). The line count still counts every line of the file.
 
-Alerts the supervisor records (ended, failed, stalled, NaN) are shown here
-and sent to the terminal (OSC 9 / OSC 777 / the bell, see satconf.runs.alerts).
+Alerts the supervisor records (ended, failed, stalled, NaN) are kept in
+`alerts`; the app's alert watch (satconf.tui.alert_watch) shows them, for
+every run, on whatever screen is open.
 """
 
 from __future__ import annotations
@@ -194,8 +195,7 @@ class RunScreen(Screen[None]):
             if self.metric not in self.series and self.series:
                 self.metric = next(iter(self.series))
             self._render_progress()
-        for alert in snap.alerts:
-            self._alert(alert)
+        self.alerts += snap.alerts  # the app's alert watch shows them (satconf.tui.alert_watch)
 
     def _render_progress(self) -> None:
         from satconf.runs.follow import Series
@@ -207,22 +207,6 @@ class RunScreen(Screen[None]):
             self.query_one("#run-progress", Static).update(progress_line(
                 self.progress, checkpoint_every=self.checkpoint_every, metric=self.metric))
         self.query_one(MetricPlot).show(self.metric, self.series.get(self.metric, Series()))
-
-    def _alert(self, alert: Any) -> None:
-        from satconf.runs.alerts import terminal_mode, terminal_sequence
-        from satconf.settings import load_alert_settings
-
-        self.alerts.append(alert)
-        severity = "error" if alert.kind in ("failed", "nan") else (
-            "warning" if alert.kind == "stalled" else "information")
-        self.notify(alert.message, title=alert.title, severity=severity, timeout=10)
-        mode = terminal_mode(load_alert_settings()[0].terminal)
-        if mode == "bell":
-            self.app.bell()
-        elif mode != "off":
-            driver = getattr(self.app, "_driver", None)  # the terminal: no public writer
-            if driver is not None and not self.app.is_headless:
-                driver.write(terminal_sequence(alert, mode))
 
     def action_next_metric(self) -> None:
         names = sorted(self.series)
