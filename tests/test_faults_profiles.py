@@ -8,6 +8,7 @@ devices, symlink loops and deep or huge TOML on disk.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -233,3 +234,27 @@ def test_read_only_store_says_so_in_one_line(satconf_home: Path, run_satconf,
     finally:
         store.root.chmod(0o700)
     assert out.returncode == 1 and "Traceback" not in out.stderr
+
+
+def test_cli_save_racing_cli_rename_keeps_the_saved_values(seed_workspace: Path,
+                                                           satconf_home: Path) -> None:
+    """Item 1 as reported: `profiles save A --set seed=N &` with `profiles rename A B`."""
+    env = {**os.environ, "SATCONF_HOME": str(satconf_home)}
+    cli = [sys.executable, "-m", "satconf.cli", "profiles"]
+    store = ProfileStore(satconf_home / "profiles")
+    for n in range(4):
+        for name in ("a", "b"):
+            with contextlib.suppress(ProfileError):
+                store.delete(name)
+        subprocess.run([*cli, "save", "a", "--workspace", str(seed_workspace), "--set",
+                        "seed=1000"], env=env, check=True, capture_output=True)
+        save = subprocess.Popen([*cli, "save", "a", "--workspace", str(seed_workspace),
+                                 "--set", f"seed={n}"], env=env, stderr=subprocess.PIPE,
+                                text=True)
+        rename = subprocess.Popen([*cli, "rename", "a", "b"], env=env, stderr=subprocess.PIPE,
+                                  text=True)
+        for proc in (save, rename):
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+        seeds = [store.load(name).values["seed"] for name in ("a", "b") if store.exists(name)]
+        assert n in seeds, (n, seeds)

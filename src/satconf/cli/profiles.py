@@ -238,6 +238,19 @@ def run_save(args: argparse.Namespace) -> int:
         _check_python(args.python)
     store = ProfileStore()
     try:
+        validate_name(args.name)
+        # The store's lock from reading the old profile to writing the new one: a rename,
+        # copy or delete racing this save lands before it or after it, never in between.
+        with store.transaction():
+            return _save(args, store)
+    except ProfileNameError as exc:
+        raise _fail(exc) from None
+    except ProfileError as exc:  # the store folder cannot be made or locked
+        raise _fail(exc) from None
+
+
+def _save(args: argparse.Namespace, store: ProfileStore) -> int:
+    try:
         name = validate_name(args.name)
         existing = store.load(name) if store.exists(name) else None
     except ProfileError as exc:
