@@ -101,3 +101,27 @@ def test_lightning_that_fails_to_import_is_an_error_not_a_version(tmp_path: Path
     assert not [f for f in found if f.message.startswith("probe:")]  # not a mere warning
     (line,) = [f for f in found if f.message.startswith("training python")]
     assert "Lightning 2.1.0 (fails to import)" in line.message
+
+
+def test_the_probe_scripts_never_let_their_folder_shadow_the_stdlib(tmp_path: Path) -> None:
+    """Run by path, a script's folder comes first on sys.path: satconf's own package (which
+    has a `queue` subpackage) would hide the stdlib module of that name from torch."""
+    import shutil
+    import subprocess
+
+    import satconf
+
+    here = Path(satconf.__file__).parent
+    for script in ("probe_main.py", "ckpt_inspect.py"):
+        shutil.copy(here / script, tmp_path / script)
+    (tmp_path / "queue.py").write_text("raise ImportError('the shadowing queue module')\n")
+    probe = subprocess.run([sys.executable, str(tmp_path / "probe_main.py")],
+                           capture_output=True, text=True, timeout=300, check=True)
+    assert '"torch": "' in probe.stdout and "shadowing" not in probe.stdout
+    ckpt = tmp_path / "w.ckpt"  # a torch file: reading it imports torch in the script
+    subprocess.run([sys.executable, "-c", "import sys, torch; torch.save({'state_dict': "
+                    "{'encoder.w': torch.zeros(1)}}, sys.argv[1])", str(ckpt)],
+                   check=True, timeout=300)
+    out = subprocess.run([sys.executable, str(tmp_path / "ckpt_inspect.py"), str(ckpt)],
+                         capture_output=True, text=True, timeout=300, check=True)
+    assert '"n_keys": 1' in out.stdout and "shadowing" not in out.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -170,3 +171,33 @@ def test_the_demo_writes_into_save_dir_whatever_the_logger(tmp_path: Path) -> No
     (tmp_path / ".satconf-demo").write_text("0.1.0\n")
     flat = touch(tmp_path / "ckpts" / "epoch=0-step=40.ckpt")
     assert find_recover_checkpoint(values(logger="wandb"), tmp_path) == flat.resolve()
+
+
+def test_a_logger_less_checkpoint_of_another_run_name_is_skipped(tmp_path: Path) -> None:
+    import time
+    from datetime import datetime, timezone
+
+    from satconf.runs.records import RunRecord, new_run_id, run_dir, write_record
+
+    ws, config = _config(tmp_path, "recover=true")
+    stamp = lambda t: datetime.fromtimestamp(t, timezone.utc).isoformat()  # noqa: E731
+    now = time.time()
+    # satconf's records: run "other" was going 2 h ago, this run's name 1 h ago
+    for name, start in (("other", now - 7200), ("stable_audio_tools", now - 3600)):
+        run_id = new_run_id()
+        folder = run_dir(run_id)
+        folder.mkdir(parents=True)
+        write_record(folder, RunRecord(id=run_id, name=name, values={"save_dir": "ckpts",
+                     "name": name}, cwd=str(ws), started_at=stamp(start),
+                     ended_at=stamp(start + 600)))
+    theirs = touch(ws / "ckpts" / "epoch=9-step=900.ckpt", mtime=now - 7000)
+    mine = touch(ws / "ckpts" / "epoch=1-step=100.ckpt", mtime=now - 3300)
+    new, note = apply_recover(config)
+    assert new.values["ckpt_path"] == str(mine.resolve())
+    assert note is not None and "a run of another name wrote" in note
+    # As that other run, its own checkpoint is the one to resume; a file no record
+    # explains (train.py started by hand) is taken as well.
+    other = dataclasses.replace(config, values={**config.values, "name": "other"})
+    assert apply_recover(other)[0].values["ckpt_path"] == str(theirs.resolve())
+    by_hand = touch(ws / "ckpts" / "epoch=20-step=2000.ckpt", mtime=now - 100)
+    assert apply_recover(config)[0].values["ckpt_path"] == str(by_hand.resolve())

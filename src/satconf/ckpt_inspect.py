@@ -20,6 +20,7 @@ what fraction of the model a checkpoint would fill.
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
 import sys
@@ -30,6 +31,13 @@ MARKER = "SATCONF_CKPT_JSON:"
 MAX_KEYS = 100_000
 LIGHTNING_KEY = "pytorch-lightning_version"
 _PARAM = re.compile(r"^[A-Za-z_]\w*(\.\w+)+$")
+
+
+def unshadow_stdlib() -> None:
+    """Run by path, this file's folder (satconf's package) is sys.path[0], where satconf's
+    own modules (`satconf/queue/`) would shadow the standard library torch imports."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
 
 
 def _summary(top: dict[str, Any] | None, names: list[str], version: Any,
@@ -160,4 +168,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    unshadow_stdlib()
     raise SystemExit(main(sys.argv[1:]))

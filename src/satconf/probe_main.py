@@ -29,6 +29,13 @@ PACKAGES = ("deepspeed", "transformer_engine", "wandb", "comet_ml", "prefigure")
 _DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 
 
+def unshadow_stdlib() -> None:
+    """Run by path, this file's folder (satconf's package) is sys.path[0], where satconf's
+    own modules (`satconf/queue/`) would shadow the standard library torch imports."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+
+
 def _version(module: str) -> str | None:
     if importlib.util.find_spec(module) is None:
         return None
@@ -119,8 +126,7 @@ def run_imports(request: dict[str, Any]) -> dict[str, Any]:
     import traceback
 
     root = str(request.get("root") or ".")
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    unshadow_stdlib()
     sys.path.insert(0, root)  # as for `python train.py`: the script's folder comes first
     with contextlib.suppress(OSError):
         os.chdir(root)
@@ -165,4 +171,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    unshadow_stdlib()
     raise SystemExit(main())

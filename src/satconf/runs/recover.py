@@ -16,6 +16,10 @@ only `save_dir/<name>/*/checkpoints` is searched, never the shared
 in every checkpoint (read here without torch, `satconf.ckpt_meta`); one whose
 embedded config differs from this run's model config belongs to another
 model and is skipped. A checkpoint without an embedded config is taken.
+Without a logger checkpoints carry no run name: there satconf's own run
+records (which run of which name was going in that folder when the file was
+written) tell another run's checkpoints apart; a file no record explains is
+taken.
 """
 
 from __future__ import annotations
@@ -98,8 +102,9 @@ def run_model_config(values: dict[str, Any], cwd: Path) -> dict[str, Any] | None
 
 
 def pick_checkpoint(values: dict[str, Any], cwd: Path, *,
-                    cached: bool = False) -> tuple[Path | None, int]:
-    """(newest checkpoint of this run, how many newer ones another model wrote)."""
+                    cached: bool = False) -> tuple[Path | None, int, int]:
+    """(newest checkpoint of this run, how many newer ones another model wrote, how many
+    newer ones satconf's records show another run name wrote)."""
     from satconf.ckpt_meta import embedded_model_config
 
     ranked: list[tuple[tuple[int, int, float], Path]] = []
@@ -107,14 +112,65 @@ def pick_checkpoint(values: dict[str, Any], cwd: Path, *,
         ranked += ranked_in(folder, cached=cached)
     ranked.sort(key=lambda item: item[0], reverse=True)
     mine = run_model_config(values, cwd)
-    skipped = 0
-    for _rank, path in ranked:
+    name = str(values.get("name") or "")
+    other_model = other_run = 0
+    for rank, path in ranked:
         theirs = embedded_model_config(path) if mine is not None else None
         if theirs is not None and theirs != mine:
-            skipped += 1
+            other_model += 1
             continue
-        return path.resolve(), skipped
-    return None, skipped
+        if _written_by_another_run(path, rank[2], name, cwd, cached=cached):
+            other_run += 1
+            continue
+        return path.resolve(), other_model, other_run
+    return None, other_model, other_run
+
+
+# A checkpoint lands as its run ends; network file systems' clocks drift a little.
+SLACK_S = 120.0
+SPAN_REUSE_S = 5.0
+_spans: dict[str, tuple[float, list[tuple[str, Path, float, float]]]] = {}
+
+
+def _run_spans(cwd: Path, *, cached: bool) -> list[tuple[str, Path, float, float]]:
+    """(run name, the folder its flat checkpoints went to, start, end) of satconf's recorded
+    runs in this workspace; reused a few seconds for the preview."""
+    import time
+
+    from satconf.runs.records import last_sign_of_life, list_runs, parse_iso
+
+    key = str(cwd)
+    hit = _spans.get(key)
+    if cached and hit is not None and time.monotonic() - hit[0] < SPAN_REUSE_S:
+        return hit[1]
+    out: list[tuple[str, Path, float, float]] = []
+    for record in list_runs():
+        if not record.cwd or Path(record.cwd) != cwd:
+            continue
+        start, end = parse_iso(record.started_at), parse_iso(record.ended_at)
+        if start is None:
+            continue
+        save = record.values.get("save_dir") or ""
+        folder = Path(record.cwd) / str(save) if save else Path(record.cwd)
+        until = end.timestamp() if end else (last_sign_of_life(record) or time.time())
+        name = str(record.name or record.values.get("name") or "")
+        out.append((name, folder, start.timestamp(), until))
+    _spans[key] = (time.monotonic(), out)
+    return out
+
+
+def _written_by_another_run(path: Path, mtime: float, name: str, cwd: Path, *,
+                            cached: bool) -> bool:
+    """Whether satconf's records say a run of another name wrote this logger-less checkpoint:
+    only runs of another name were going in its folder when it was written."""
+    try:
+        spans = _run_spans(cwd, cached=cached)
+        folder = path.parent.resolve()
+        names = {n for n, f, start, end in spans
+                 if start - SLACK_S <= mtime <= end + SLACK_S and f.resolve() == folder}
+    except (OSError, ValueError):
+        return False
+    return bool(names) and name not in names
 
 
 # folder -> (its mtime and inode when read, its checkpoints best first). The form's preview
@@ -173,9 +229,12 @@ def apply_recover(config: RunConfig, *, cached: bool = False) -> tuple[RunConfig
     if "ckpt_path" not in config.fields:
         return config, "recover: defaults.ini has no ckpt_path key, so there is nothing to resume"
     cwd = config.workspace.root
-    found, skipped = pick_checkpoint(values, cwd, cached=cached)
-    other = (f"; skipped {skipped} newer checkpoint(s) of another model (their embedded "
-             "model_config differs)") if skipped else ""
+    found, other_model, other_run = pick_checkpoint(values, cwd, cached=cached)
+    other = (f"; skipped {other_model} newer checkpoint(s) of another model (their embedded "
+             "model_config differs)") if other_model else ""
+    if other_run:
+        other += (f"; skipped {other_run} newer checkpoint(s) that satconf's run records show "
+                  "a run of another name wrote")
     if found is None:
         where = ", ".join(str(d) for d in candidate_dirs(values, cwd)[:2])
         return config, f"recover: no checkpoint of run {values.get('name')!r} in {where}" \
