@@ -30,7 +30,7 @@ from satconf.workspace import cache_dir
 
 PROBE_SCRIPT = Path(__file__).with_name("probe_main.py")
 MARKER = probe_main.MARKER
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: probes made while satconf/queue/ shadowed the stdlib are stale
 DEFAULT_TIMEOUT = 120.0  # importing torch + Lightning takes seconds on a busy machine
 _DIST_SUFFIXES = probe_main._DIST_SUFFIXES
 WANDB_HOST = "api.wandb.ai"
