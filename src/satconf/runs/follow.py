@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import stat
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -141,6 +142,8 @@ class LogFollower:
         if not self._started:
             self._start()
         try:
+            if not stat.S_ISREG(self.log.stat().st_mode):
+                return 0  # a FIFO or a device in the log's place is never read
             with open(self.log, "rb") as f:
                 f.seek(0, 2)
                 if f.tell() < self._offset:  # cut short: read it again from its start

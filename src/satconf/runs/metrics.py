@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -68,6 +69,8 @@ def iter_stored(folder: Path) -> Iterator[MetricRow]:
 def iter_from_log(log: Path, *, accumulate: int = 1) -> Iterator[MetricRow]:
     """The rows the log holds, parsed in pieces (constant memory whatever its size)."""
     tracker = ProgressTracker(accumulate=accumulate)
+    if not _regular(log):
+        return
     try:
         f = open(log, "rb")  # noqa: SIM115
     except OSError:
@@ -76,6 +79,14 @@ def iter_from_log(log: Path, *, accumulate: int = 1) -> Iterator[MetricRow]:
         while chunk := f.read(READ_BYTES):
             yield from tracker.feed(chunk)
     yield from tracker.close()
+
+
+def _regular(path: Path) -> bool:
+    """A FIFO or a device in a log's place would be waited on, or read for ever."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def load_rows(folder: Path, *, accumulate: int = 1) -> Iterator[MetricRow]:
