@@ -65,10 +65,31 @@ def _cut(text: str) -> str:
     return text if len(text) <= NAME_WIDTH else text[:NAME_WIDTH - 1] + "…"
 
 
+_LATEST: dict[Any, tuple[tuple[int, int], Any]] = {}  # metrics.jsonl -> ((mtime, size), row)
+
+
+def _latest(folder: Any) -> Any:
+    """The run's last metrics row, read again only when its file changed (a list of many
+    ended runs costs a stat each, every refresh)."""
+    from satconf.runs.metrics import latest_row, metrics_path
+
+    path = metrics_path(folder)
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    key = (st.st_mtime_ns, st.st_size)
+    cached = _LATEST.get(path)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    row = latest_row(folder)
+    _LATEST[path] = (key, row)
+    return row
+
+
 def read_rows() -> list[RunRow]:
     """Every run, newest first, with its status and latest metrics (blocking: a worker's job)."""
     from satconf.runs import list_runs, run_dir, run_status
-    from satconf.runs.metrics import latest_row
 
     rows = []
     for record in list_runs():
@@ -76,7 +97,7 @@ def read_rows() -> list[RunRow]:
             status = run_status(record)
         except Exception:  # one engine's trouble is one row's, not the screen's
             status = "unknown"
-        latest = latest_row(record.source or run_dir(record.id))
+        latest = _latest(record.source or run_dir(record.id))
         step = f"{latest.epoch}/{latest.step}" if latest is not None else "-"
         loss = latest.metrics.get("train/loss") if latest is not None else None
         rate = latest.rate if latest is not None else None
