@@ -112,6 +112,10 @@ def test_monitor_stall_rearms_after_progress() -> None:
     assert monitor.observe(tracker.state, 5.0) == []
     assert [a.kind for a in monitor.tick(tracker.state, 11.0)] == ["stalled"]
     assert monitor.tick(tracker.state, 50.0) == []  # once per stall
+    clock[0] = 52.0  # the same step drawn again (a new postfix) is no progress
+    tracker.feed("\rEpoch 0:  25%|██▌       | 1/4 [00:01<00:03,  1.00it/s, train/loss=0.9]")
+    assert monitor.observe(tracker.state, 52.0) == []
+    assert monitor.tick(tracker.state, 59.0) == []
     clock[0] = 60.0
     tracker.feed("\rEpoch 0:  50%|█████     | 2/4 [00:02<00:02,  1.00it/s, train/loss=inf]")
     assert [a.kind for a in monitor.observe(tracker.state, 60.0)] == ["nan"]

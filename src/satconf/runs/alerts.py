@@ -68,7 +68,6 @@ class AlertMonitor:
         self.run_id, self.name = run_id, name
         self.stall_after_s = stall_after_s
         self._moved = started  # monotonic: the start counts as progress
-        self._updates = -1
         self._stalled = False
         self._bad = False  # one NaN alert a run: the metrics that follow it are NaN too
         self._ended = False
@@ -83,9 +82,8 @@ class AlertMonitor:
         """After the tracker was fed (`rows`: the steps it finished): a NaN/inf metric, and
         the clock of progress. Finished rows come first, so the alert names the first bad step."""
         out: list[Alert] = []
-        if state.moved_at is not None and state.bar_updates != self._updates:
-            self._updates = state.bar_updates
-            self._moved = max(self._moved, state.moved_at)
+        if state.moved_at is not None and state.moved_at > self._moved:
+            self._moved = state.moved_at  # the bar moved: a later stall is a new one
             self._stalled = False
         seen = [(row.step, row.metrics) for row in rows] + [(state.step, state.metrics)]
         for step, metrics in seen:
