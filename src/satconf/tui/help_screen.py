@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -21,6 +22,7 @@ from textual.widgets import Label, Static
 from satconf.tui.keys import help_text, rank_of
 
 UNRANKED = 1000
+KEYS_WIDTH = 12
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ def help_rows(screen: Screen) -> list[HelpRow]:
 
 def render_rows(rows: list[HelpRow]) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 1))
-    table.add_column("keys", style="bold", no_wrap=True)
+    # A few of an editor's keys are long ("^u / super+⌫"): they fold, the text keeps its room.
+    table.add_column("keys", style="bold", max_width=KEYS_WIDTH, overflow="fold")
     table.add_column("what")
     section = None
     for row in rows:
@@ -74,7 +77,7 @@ def render_rows(rows: list[HelpRow]) -> Table:
             section = row.section
             if section != "here":
                 table.add_row("", "")
-                table.add_row(f"[dim]{section}[/dim]", "")
+                table.add_row("", Text(section, style="dim"))
         text = row.text if row.enabled else f"{row.text} (not available now)"
         table.add_row(row.keys, text)
     return table
