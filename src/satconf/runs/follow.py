@@ -7,7 +7,7 @@
   `\\r` redraw), and the count of every line so far, equal to the file's;
 - the progress (a `ProgressTracker` fed every byte) and one bounded series a
   metric for the plot;
-- alerts the supervisor appended to `events.jsonl` since.
+- alerts the supervisor appended to `events.jsonl` since, and its last GPU samples.
 
 A view takes a `snapshot()` on its own clock, so however fast the log grows
 the view does a bounded amount of work per frame, and memory is bounded by
@@ -25,11 +25,13 @@ import contextlib
 import dataclasses
 import stat
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from satconf.runs.alerts import EVENTS, Alert
+from satconf.runs.gpu_use import recent_samples
 from satconf.runs.metrics import iter_stored
 from satconf.runs.progress import ProgressState, ProgressTracker
 
@@ -85,6 +87,7 @@ class Snapshot:
     state: ProgressState
     series: dict[str, Series]
     alerts: list[Alert]
+    gpu: list[dict]  # the last GPU samples of the run (satconf.runs.gpu_use), oldest first
 
 
 class LogFollower:
@@ -103,6 +106,8 @@ class LogFollower:
         self._events_offset = 0
         self._alerts: list[Alert] = []
         self._state = ProgressState()  # the tracker's, as of the last pump (copied under the lock)
+        self._gpu: list[dict] = []
+        self._gpu_read = -1e9
         self._started = False
 
     def _start(self) -> None:
@@ -155,6 +160,12 @@ class LogFollower:
         if chunk:
             self._take(chunk)
         self._read_alerts()
+        now = time.monotonic()
+        if now - self._gpu_read >= 1.0:
+            self._gpu_read = now
+            samples = recent_samples(self.folder)
+            with self._lock:
+                self._gpu = samples
         return len(chunk)
 
     def finish(self) -> None:
@@ -227,7 +238,7 @@ class LogFollower:
                             series={k: dataclasses.replace(v, steps=list(v.steps),
                                                            values=list(v.values))
                                     for k, v in self.series.items()},
-                            alerts=self._alerts)
+                            alerts=self._alerts, gpu=self._gpu)
             self._new = 0
             self._alerts = []
         return snap

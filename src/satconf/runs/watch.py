@@ -4,7 +4,8 @@ The detached supervisor starts one `RunWatcher` after the training process
 runs and finishes it after the exit code is recorded. The watcher reads the
 log (it never writes it), appends each finished step to `metrics.jsonl`,
 appends alerts to `events.jsonl` and delivers them (the `on_event` command,
-notify-send). Any failure of its own is written to the supervisor's log once
+notify-send), and samples the run's GPUs into `gpus.jsonl` (runs/gpu_use.py).
+Any failure of its own is written to the supervisor's log once
 and ends the watching: the training, its log and its exit code never depend
 on it.
 """
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from satconf.runs import gpu_use
 from satconf.runs.alerts import Alert, AlertMonitor, append_event, desktop_notify, run_user_command
 from satconf.runs.metrics import LOG, append_rows
 from satconf.runs.progress import ProgressTracker
@@ -36,8 +38,12 @@ def accumulate_of(values: dict[str, Any]) -> int:
 
 class RunWatcher:
     def __init__(self, folder: Path, run_id: str, *, name: str | None = None,
-                 accumulate: int = 1, settings: AlertSettings | None = None) -> None:
+                 accumulate: int = 1, settings: AlertSettings | None = None,
+                 gpus: list[int] | None = None, sample_gpus: bool = True) -> None:
         self.folder = folder
+        self.gpus = gpus
+        self._sample_gpus = sample_gpus  # off for good after a machine shows no GPU
+        self._sampled = -1e9
         if settings is None:
             settings, problem = load_alert_settings()
             if problem:
@@ -86,7 +92,23 @@ class RunWatcher:
                 self._guard(self._read_all)
                 self._guard(lambda: self._deliver(
                     self.monitor.tick(self.tracker.state, time.monotonic())))
+            self._gpu_sample()
             self._stop.wait(POLL_S)
+
+    def _gpu_sample(self) -> None:
+        now = time.monotonic()
+        if not self._sample_gpus or now - self._sampled < gpu_use.EVERY_S:
+            return
+        self._sampled = now
+        try:
+            row = gpu_use.sample(self.gpus)
+            if row is None:
+                self._sample_gpus = False  # no GPU here: nothing to watch
+                return
+            gpu_use.append_sample(self.folder, row)
+        except Exception as exc:  # NVML trouble ends GPU sampling, nothing else
+            self._sample_gpus = False
+            self._complain(f"GPU sampling stopped: {type(exc).__name__}: {exc}")
 
     def _read_all(self) -> None:
         try:
@@ -135,7 +157,7 @@ def start_watcher(folder: Path) -> RunWatcher | None:
         from satconf.runs.records import read_record
 
         record = read_record(folder)
-        return RunWatcher(folder, record.id, name=record.name,
+        return RunWatcher(folder, record.id, name=record.name, gpus=record.gpus,
                           accumulate=accumulate_of(record.values or {})).start()
     except Exception as exc:
         with contextlib.suppress(Exception):

@@ -121,6 +121,7 @@ class RunScreen(Screen[None]):
         self.metric = "train/loss"
         self.progress: Any = None  # the last ProgressState shown
         self.series: dict[str, Any] = {}
+        self.gpu: list[dict[str, Any]] = []  # the run's last GPU samples
         self.alerts: list[Any] = []  # every alert shown here
 
     def compose(self) -> ComposeResult:
@@ -189,9 +190,10 @@ class RunScreen(Screen[None]):
         if added and not at_end:
             self.unseen += added
             self._render_status()
-        if snap.state is not self.progress:
+        if snap.state is not self.progress or snap.gpu is not self.gpu:
             self.progress = snap.state
             self.series = snap.series
+            self.gpu = snap.gpu
             if self.metric not in self.series and self.series:
                 self.metric = next(iter(self.series))
             self._render_progress()
@@ -199,13 +201,22 @@ class RunScreen(Screen[None]):
 
     def _render_progress(self) -> None:
         from satconf.runs.follow import Series
+        from satconf.runs.gpu_use import describe, starved_hint
         from satconf.runs.progress import progress_line
 
         if self.progress is None:
-            self.query_one("#run-progress", Static).update("waiting for the log…")
+            text = "waiting for the log…"
         else:
-            self.query_one("#run-progress", Static).update(progress_line(
-                self.progress, checkpoint_every=self.checkpoint_every, metric=self.metric))
+            text = progress_line(self.progress, checkpoint_every=self.checkpoint_every,
+                                 metric=self.metric)
+        if self.gpu:
+            text += "\n" + describe(self.gpu[-1])
+            training = self.progress is not None and self.progress.phase == "train" and \
+                self.status == "running"
+            hint = starved_hint(self.gpu, training)
+            if hint:
+                text += "\n" + hint
+        self.query_one("#run-progress", Static).update(text)
         self.query_one(MetricPlot).show(self.metric, self.series.get(self.metric, Series()))
 
     def action_next_metric(self) -> None:
