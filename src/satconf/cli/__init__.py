@@ -10,7 +10,8 @@ from satconf import __version__
 from satconf.cli.common import CliError, add_config_args
 
 # Each module defines `register(subparsers)`; registering must stay import-light.
-COMMANDS: tuple[str, ...] = ("launch", "check", "schema", "profiles", "runs", "migrate", "demo")
+COMMANDS: tuple[str, ...] = ("launch", "check", "schema", "profiles", "runs", "migrate", "demo",
+                             "queue", "sweep")
 
 
 def build_parser(commands: tuple[str, ...] = COMMANDS) -> argparse.ArgumentParser:

@@ -48,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     from satconf.cli.engine_args import add_engine_args
 
     add_engine_args(p)  # --engine local|slurm|torchrun and each engine's options
+    from satconf.cli.queue import add_queue_args
+
+    add_queue_args(p)  # --queue: wait for free GPUs (satconf.queue)
     p.set_defaults(func=run)
 
 
@@ -76,6 +79,11 @@ def training_env(args: argparse.Namespace, python: str) -> object:
 
 def run(args: argparse.Namespace) -> int:
     from satconf.cli.check import render
+
+    if getattr(args, "queue", False) and not args.dry_run:
+        from satconf.cli.queue import launch_queued
+
+        return launch_queued(args)
 
     prepared = prepared_from_args(args, submitting=not args.dry_run)
     for note in prepared.notes:

@@ -1,0 +1,230 @@
+"""`satconf queue list|cancel|move|pause|resume|scheduler`, and `satconf launch --queue`.
+
+A queued run is checked now (the same preflight as `launch`; errors refuse it
+before anything is queued) and again by the scheduler just before it starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import TYPE_CHECKING, Any
+
+from satconf.cli.common import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, CliError, print_json, warn
+
+if TYPE_CHECKING:
+    from satconf.queue.request import GpuRequest
+    from satconf.queue.store import Entry, QueueStore
+
+
+def add_queue_args(p: argparse.ArgumentParser) -> None:
+    """The `launch` flags that queue the run instead of starting it now."""
+    g = p.add_argument_group("queue (wait for free GPUs instead of starting now)")
+    g.add_argument("--queue", action="store_true",
+                   help="queue the run: it starts when its GPUs are free (with --queue, "
+                        "--gpus 2 means any two GPUs, --gpus 0,1 those two, --gpus 2, GPU 2)")
+    g.add_argument("--min-free-mem", type=int, default=None, metavar="MIB",
+                   help="with --queue: only GPUs with this much free memory (MiB)")
+    g.add_argument("--slots", type=int, default=None, metavar="K",
+                   help="with --queue: run on the CPU, at most K such runs at once")
+    g.add_argument("--priority", type=int, default=0, metavar="N",
+                   help="with --queue: higher starts first (default 0)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("queue", help="runs waiting for free GPUs: list, cancel, move, pause")
+    q = p.add_subparsers(dest="queue_command", metavar="ACTION")
+    ls = q.add_parser("list", help="waiting runs (in start order), then starting and running")
+    ls.add_argument("--all", action="store_true", help="also the ended, cancelled and refused")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.set_defaults(func=run_list)
+    cancel = q.add_parser("cancel", help="take a waiting run off the queue")
+    cancel.add_argument("entry", type=int, metavar="ID")
+    cancel.set_defaults(func=run_cancel)
+    move = q.add_parser("move", help="put a waiting run at another place")
+    move.add_argument("entry", type=int, metavar="ID")
+    move.add_argument("--to", type=int, required=True, metavar="N", help="1 = next to start")
+    move.set_defaults(func=run_move)
+    pause = q.add_parser("pause", help="start nothing new (running runs go on)")
+    pause.set_defaults(func=lambda a: _pause(True))
+    resume = q.add_parser("resume", help="start queued runs again")
+    resume.set_defaults(func=lambda a: _pause(False))
+    sched = q.add_parser("scheduler", help="serve the queue in the foreground until nothing "
+                         "waits (what a systemd user unit runs at boot)")
+    sched.set_defaults(func=run_scheduler)
+    p.set_defaults(func=run_list, all=False, json=False)
+
+
+def _store() -> QueueStore:
+    from satconf.queue.store import QueueError, QueueStore
+
+    try:
+        return QueueStore()
+    except QueueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def request_from_args(args: argparse.Namespace) -> GpuRequest:
+    from satconf.queue.request import RequestError, parse_request
+
+    try:
+        return parse_request(args.gpus, slots=args.slots, min_free_mib=args.min_free_mem)
+    except RequestError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def check_gpus_for(request: GpuRequest) -> str | None:
+    """The `--gpus` the queue-time check uses: the GPUs the run may get (its own, or the
+    first `count` that exist), so that "GPU 3 does not exist" refuses it now."""
+    if request.cpu:
+        return "none"
+    if request.ids is not None:
+        return ",".join(map(str, request.ids))
+    from satconf.gpus import list_gpus
+
+    listing = list_gpus()
+    have = sorted(g.index for g in listing.gpus)
+    if len(have) < request.count:
+        raise CliError(f"--gpus {request.count}: this machine has {len(have)} GPU(s)"
+                       + (f" ({listing.error})" if listing.error else "")
+                       + "; use --slots K to queue CPU runs")
+    return ",".join(map(str, have[:request.count]))
+
+
+def launch_queued(args: argparse.Namespace) -> int:
+    """`satconf launch --queue`: check, then add to the queue and make sure it is served."""
+    from satconf.cli.check import render
+    from satconf.cli.common import config_from_args
+    from satconf.cli.launch import training_env
+    from satconf.launch import prepare
+    from satconf.queue.scheduler import ensure_scheduler
+    from satconf.queue.spec import spec_of
+
+    request = request_from_args(args)
+    args.gpus = check_gpus_for(request)
+    config = config_from_args(args)
+    env = None if args.no_probe else training_env(args, config.python)
+    prepared = prepare(config, env=env, inspect=env is not None, submitting=True,
+                       timeout=args.timeout)
+    if prepared.engine != "local":
+        raise CliError(f"--queue runs on this machine; the {prepared.engine} engine has its "
+                       "own queue (leave out --queue)", EXIT_USAGE)
+    shown = [f for f in prepared.findings if f.level != "info"]
+    if shown:
+        warn("preflight:\n" + render(shown))
+    if prepared.errors and not args.force:
+        raise CliError(f"{len(prepared.errors)} error(s); nothing was queued "
+                       "(fix them, or --force to queue anyway)", EXIT_ERRORS)
+    store = _store()
+    if request.cpu:
+        store.set_setting("cpu_slots", str(max(args.slots, 1)))
+    name = config.values.get("name")
+    entry_id = store.enqueue(spec_of(config), request, name=name if isinstance(name, str)
+                             else None, priority=args.priority, force=args.force)
+    started = ensure_scheduler(store)
+    position = store.positions().get(entry_id)
+    if args.json:
+        print_json({"queued": entry_id, "position": position, "request": request.to_json(),
+                    "scheduler_started": started})
+    else:
+        print(f"queued as {entry_id} (position {position or '-'}, {request.describe()})"
+              + ("; scheduler started" if started else ""))
+        print("see `satconf queue list`; take it off with `satconf queue cancel "
+              f"{entry_id}`")
+    return EXIT_OK
+
+
+def _age(t: float | None) -> str:
+    if t is None:
+        return "-"
+    s = int(time.time() - t)
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+def entry_rows(entries: list[Entry], positions: dict[int, int]) -> list[dict[str, Any]]:
+    out = []
+    for e in entries:
+        state = f"queued #{positions[e.id]}" if e.id in positions else e.state
+        out.append({**e.to_json(), "position": positions.get(e.id), "shown_state": state})
+    return out
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from satconf.queue.scheduler import Scheduler, ensure_scheduler, scheduler_running
+    from satconf.queue.store import ACTIVE, QUEUED
+
+    store = _store()
+    if not scheduler_running():
+        Scheduler(store).reconcile()  # runs that ended while no scheduler watched
+    ensure_scheduler(store)  # queued runs left by a reboot or a killed scheduler go on
+    states = None if getattr(args, "all", False) else (QUEUED, *ACTIVE)
+    entries = store.entries(states)
+    rows = entry_rows(entries, store.positions())
+    if getattr(args, "json", False):
+        print_json({"paused": store.paused, "scheduler": scheduler_running(),
+                    "entries": rows})
+        return EXIT_OK
+    head = f"queue: {'paused' if store.paused else 'active'}, scheduler " + (
+        "running" if scheduler_running() else "not running")
+    print(head)
+    if not rows:
+        print("nothing queued (queue a run with `satconf launch --queue`)")
+        return EXIT_OK
+    table = [("ID", "STATE", "NAME", "PRIO", "WANTS", "GOT", "RUN", "WAITED")]
+    for e, r in zip(entries, rows, strict=True):
+        got = "-" if not e.assigned else (f"slot {e.assigned[0]}" if e.request.cpu
+                                          else ",".join(map(str, e.assigned)))
+        waited = _age(e.queued_at) if e.state == QUEUED else (
+            f"{(e.started_at or e.queued_at) - e.queued_at:.0f}s")
+        table.append((str(e.id), r["shown_state"], e.name or "-", str(e.priority),
+                      e.request.describe(), got, e.run_id or "-", waited))
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    from satconf.queue.store import QueueError
+
+    store = _store()
+    try:
+        entry = store.cancel(args.entry)
+    except QueueError as exc:
+        raise CliError(str(exc)) from None
+    print(f"queue entry {entry.id} cancelled")
+    return EXIT_OK
+
+
+def run_move(args: argparse.Namespace) -> int:
+    from satconf.queue.scheduler import wake
+    from satconf.queue.store import QueueError
+
+    store = _store()
+    try:
+        order = store.move(args.entry, args.to)
+    except QueueError as exc:
+        raise CliError(str(exc)) from None
+    wake()
+    print("queue order: " + " ".join(str(e.id) for e in order))
+    return EXIT_OK
+
+
+def _pause(paused: bool) -> int:
+    from satconf.queue.scheduler import ensure_scheduler
+
+    store = _store()
+    store.set_setting("paused", "1" if paused else "0")
+    if paused:
+        print("queue paused: nothing new starts (running runs go on)")
+    else:
+        started = ensure_scheduler(store)
+        print("queue resumed" + ("; scheduler started" if started else ""))
+    return EXIT_OK
+
+
+def run_scheduler(args: argparse.Namespace) -> int:
+    """The scheduler in this process: what a systemd user unit runs at boot."""
+    from satconf.queue import scheduler
+
+    return scheduler.main()
