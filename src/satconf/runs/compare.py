@@ -5,9 +5,9 @@ value, and the content of the model and dataset JSON each run pointed at (as
 they are on disk now; a file that moved or changed since is said so plainly).
 
 `delete_record` removes the files satconf wrote for a run (record, log,
-metrics, events, the supervisor's log) and nothing else: checkpoints live in
-the run's `save_dir`, and any file satconf did not write is left where it is,
-with the folder. A running run's record is refused.
+metrics, events, GPU samples, the supervisor's log) and nothing else:
+checkpoints live in the run's `save_dir`, and any file satconf did not write
+is left where it is, with the folder. A running run's record is refused.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 from satconf.runs.records import RunError, RunRecord, run_dir
 
-SATCONF_FILES = ("record.json", "train.log", "metrics.jsonl", "events.jsonl", "supervisor.log",
-                 ".lock", ".reserve")
+SATCONF_FILES = ("record.json", "train.log", "metrics.jsonl", "events.jsonl", "gpus.jsonl",
+                 "supervisor.log", ".lock", ".reserve")
 JSON_KEYS = ("model_config", "dataset_config", "val_dataset_config")
 
 
