@@ -1,17 +1,23 @@
 # The README's two set-up commands are `make run` and `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip --disable-pip-version-check -q
+# Not -q: the first `make run` installs torch and Lightning (a minute or more), and silence
+# looked like a hang. Each step also says what it does.
+PIP := $(PY) -m pip --disable-pip-version-check
 
 .PHONY: run test lint bench screenshots clean
 
 $(VENV)/bin/python:
+	@echo "==> satconf set-up 1/3: a virtual environment in $(VENV)"
 	python3 -m venv $(VENV)
 
 # torch 2.13.0 (CPU build) first, so Lightning's torch requirement does not pull a CUDA build.
 $(VENV)/.runtime: pyproject.toml | $(VENV)/bin/python
+	@echo "==> satconf set-up 2/3: torch 2.13.0 (CPU build, the largest download)"
 	$(PIP) install "torch==2.13.0"
+	@echo "==> satconf set-up 3/3: satconf and its dependencies (Textual, pydantic, Lightning)"
 	$(PIP) install -e .
+	@echo "==> done: satconf is $(VENV)/bin/satconf (or activate: . $(VENV)/bin/activate)"
 	touch $@
 
 # The test-only packages live in a second venv layered over $(VENV): a .pth file there adds
