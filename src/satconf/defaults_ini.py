@@ -76,6 +76,17 @@ class DefaultsIni:
         return self.entries.get(key)
 
 
+
+def _unrepr(line: str) -> str:
+    """configparser reports a bad line as its repr(); give back the line as written."""
+    import ast
+
+    try:
+        value = ast.literal_eval(line)
+    except (ValueError, SyntaxError):
+        return line
+    return value if isinstance(value, str) else line
+
 def prefigure_value(text: str) -> tuple[Any, Kind]:
     """Type one INI value exactly as prefigure's `setup_args` does."""
     if "_dir" in text:
@@ -133,7 +144,8 @@ def parse_defaults_ini(text: str, path: Path | str = "defaults.ini") -> Defaults
         raise IniError(path, exc.lineno, f"has the section [{exc.section}] twice") from None
     except configparser.ParsingError as exc:
         lineno, line = exc.errors[0]
-        raise IniError(path, lineno, f"cannot be parsed: {line!r}") from None
+        raise IniError(path, lineno, "cannot be parsed (not `key = value`): "
+                                     f"{_unrepr(line).strip()}") from None
     except configparser.Error as exc:
         raise IniError(path, None, exc.message) from None
     if not parser.has_section(SECTION):

@@ -1,4 +1,9 @@
-"""Which values differ between two profiles (or a profile and the INI defaults)."""
+"""Which values differ between two profiles (or a profile and the INI defaults).
+
+The values and the launch side (GPUs, training python, launch options) are
+compared alike, so two profiles that differ only in their GPUs are not
+reported as equal.
+"""
 
 from __future__ import annotations
 
@@ -38,4 +43,28 @@ def diff_values(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, Any, An
         av, bv = a.get(key, MISSING), b.get(key, MISSING)
         if av is MISSING or bv is MISSING or not same_value(av, bv):
             out.append((key, av, bv))
+    return out
+
+
+def launch_settings(gpus: list[int] | None, python: str | None,
+                    options: dict[str, Any] | None) -> dict[str, Any]:
+    """A profile's launch side as comparable text: GPUs, training python, launch options.
+
+    Nested options flatten to dotted keys (`options.cluster.partition`), so a
+    diff names the one option that differs.
+    """
+    out: dict[str, Any] = {
+        "gpus": "all visible" if gpus is None else (",".join(map(str, gpus)) or "none"),
+        "python": python or "(satconf's default)",
+    }
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}", inner)
+        else:
+            out[prefix] = value
+
+    for key, value in (options or {}).items():
+        walk(f"options.{key}", value)
     return out
