@@ -238,6 +238,9 @@ async def test_preview_shows_the_checkpoint_recover_resumes(ws: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await retype(pilot, app, "save_dir", "out")
+        # Without a logger train.py writes save_dir/*.ckpt (with wandb: save_dir/<name>/...).
+        app.form.set_value("logger", "none")
+        await pilot.pause()
         assert app.preview.plan is not None
         assert not any(a.startswith("--ckpt-path") for a in app.preview.plan.argv)
         app.form.set_value("recover", True)

@@ -24,9 +24,11 @@ from textual.widgets import Header
 
 from satconf.fields import Values
 from satconf.runconfig import ConfigError, RunConfig, UsageError, load_run_config
+from satconf.tui.field_finder import FieldCommands, FieldFilter
 from satconf.tui.findings import FindingsPanel
 from satconf.tui.footer import KeyFooter
 from satconf.tui.form import ConfigForm
+from satconf.tui.form_actions import FormActions
 from satconf.tui.keys import bindings as app_bindings
 from satconf.tui.launching import ChecksAndLaunch
 from satconf.tui.messages import (
@@ -39,16 +41,19 @@ from satconf.tui.state import FormState
 
 SHORT_HEIGHT = 30  # rows below which the panels under the form shrink
 NARROW_WIDTH = 100  # columns below which the flag column narrows
-FORM_ACTIONS = frozenset({"launch", "pick_gpus", "copy_command", "recheck"})
+FORM_ACTIONS = frozenset({"launch", "pick_gpus", "copy_command", "recheck", "open_profiles",
+                          "filter_fields", "focus_checks", "show_command", "modified_only",
+                          "reset_all", "clear_filter"})
 
 
-class SatconfApp(ChecksAndLaunch, App[int]):
+class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
     """Edit one run's configuration and launch it."""
 
     CSS_PATH = "satconf.tcss"
     TITLE = "satconf"
     # The keys, their footer order and help text: satconf.tui.keys (one table).
     BINDINGS: ClassVar[list[BindingType]] = list(app_bindings("app"))
+    COMMANDS = App.COMMANDS | {FieldCommands}  # "Go to field" in the palette
 
     dirty: reactive[bool] = reactive(False)  # the form differs from the loaded profile
 
@@ -89,6 +94,7 @@ class SatconfApp(ChecksAndLaunch, App[int]):
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
         with Vertical(id="main"):
+            yield FieldFilter()
             yield ConfigForm(self.state.fields, self.state.values, id="form")
             yield FindingsPanel(id="findings")
             yield CommandPreview(id="preview")
@@ -111,10 +117,11 @@ class SatconfApp(ChecksAndLaunch, App[int]):
         self._show_state()
         if "name" in self.config.fields:
             self.form.editor("name").focus()
-        if self.config.workspace.is_demo:
+        if self.config.workspace.is_demo and self.size.height >= SHORT_HEIGHT:
+            # At 80x24 a toast would cover the checks and the command: the header says it.
             self.notify(f"Not in a stable-audio-tools checkout: opened the embedded demo "
                         f"workspace at {self.config.workspace.root}", title="Demo workspace",
-                        timeout=8)
+                        timeout=4)
         if not self.deep_checks:
             self.findings_panel.show([], note="deeper checks are off")
         # After the first frame: nothing blocking stands between start and the form.
@@ -315,6 +322,14 @@ class SatconfApp(ChecksAndLaunch, App[int]):
                             self.action_copy_command)
         yield SystemCommand("Choose GPUs", "Pick the GPUs (CUDA_VISIBLE_DEVICES)",
                             self.action_pick_gpus)
+        yield SystemCommand("Find field", "Filter the fields by flag, key or help text",
+                            self.action_filter_fields)
+        yield SystemCommand("Modified fields only", "Show only what differs from defaults.ini",
+                            self.action_modified_only)
+        yield SystemCommand("Reset all fields", "Every field back to its default (asks first)",
+                            self.action_reset_all)
+        yield SystemCommand("Show the whole command", "The command or batch script, in full",
+                            self.action_show_command)
 
 
 def make_app(workspace: Path | str | None = None, profile: str | None = None, *,

@@ -28,7 +28,8 @@ def ordered(findings: Sequence[Any]) -> list[Any]:
 
 
 class FindingsPanel(VerticalScroll):
-    """A short list that scrolls (focus it with tab); its title line counts by level."""
+    """A short list that scrolls (f8 jumps here and back); its title counts by level, the
+    fields' own errors included."""
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
@@ -36,7 +37,7 @@ class FindingsPanel(VerticalScroll):
         self._note: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Checks: waiting for the first pause in typing…", id="findings-text")
+        yield Static("Checks  · checking…", id="findings-text")
 
     @property
     def error_count(self) -> int:

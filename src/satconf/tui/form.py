@@ -1,9 +1,11 @@
-"""The form: one row per field of the FieldSet, grouped, checked as the user types.
+"""The form: one row per field, grouped; the rows the user is not looking for hidden.
 
-The form owns the values being edited. Every edit parses the row's text with
-`FieldSet.parse_text`, re-validates the whole config (`runconfig.validate`,
-pydantic plus prefigure's limits), repaints only the rows whose message or
-"modified" marker changed and posts `FormChanged` up to the app.
+The form owns the text being edited. Every edit parses the row's text with the
+field's kind and posts `FormChanged`; the app validates (once, in the form
+state) and sends the errors back down with `show_errors`, which repaints only
+the rows whose message or "modified" marker changed. Up/Down move between
+fields; a filter (by flag, key or help text), "modified only" and the chosen
+engine decide which rows show.
 """
 
 from __future__ import annotations
@@ -11,18 +13,28 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on
-from textual.app import ComposeResult, RenderResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.markup import escape
 from textual.widget import Widget
-from textual.widgets import Collapsible, Input, Select, Static, Switch
+from textual.widgets import Collapsible, Input, Select, Switch
 
 from satconf.fields import Errors, FieldSpec, Values
+from satconf.tui.field_row import (
+    FieldInput,
+    FieldRow,
+    FieldSelect,
+    FieldSwitch,
+    choice_options,
+    same_value,
+    value_text,
+)
+from satconf.tui.keys import bindings
 from satconf.tui.messages import BrowsePath, FormChanged, ResetField
 from satconf.tui.state import FormFields
+
+__all__ = ["ConfigForm", "FieldInput", "FieldSelect", "FieldSwitch", "field_ids", "matches"]
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9_-]")
 FIRST_ROWS = 7  # rows built before the first frame: about one screenful at 100x32
@@ -43,123 +55,14 @@ def field_ids(fields: FormFields) -> dict[str, str]:
     return out
 
 
-def value_text(spec: FieldSpec, value: Any) -> str:
-    """How a value is written in its input (the inverse of `parse_text`)."""
-    return spec.kind.format(value)
-
-
-def same_value(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b
-
-
-class FieldInput(Input):
-    def __init__(self, key: str, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.field_key = key
-
-
-class FieldSwitch(Switch):
-    """A switch that says its state in words, so it reads the same with NO_COLOR."""
-
-    def __init__(self, key: str, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.field_key = key
-
-    def render(self) -> RenderResult:
-        return Text.assemble(("[", "dim"), ("■ on " if self.value else "□ off"),
-                             ("]", "dim"), style="bold" if self.value else "")
-
-
-class FieldSelect(Select[str]):
-    def __init__(self, key: str, options: list[tuple[str, str]], **kw: Any) -> None:
-        super().__init__(options, **kw)
-        self.field_key = key
-
-
-def choice_options(choices: tuple[str, ...], current: Any) -> list[tuple[str, str]]:
-    names = list(choices)
-    if isinstance(current, str) and current not in names:
-        names.append(current)  # an INI value outside the list stays visible (and flagged)
-    return [(c if c else "(none)", c) for c in names]
-
-
-class RowNote(Static):
-    """Help, default, and (when modified) a clickable reset / browse link."""
-
-    def __init__(self, key: str, text: str, **kw: Any) -> None:
-        super().__init__(text, **kw)
-        self.field_key = key
-
-    def action_reset(self) -> None:
-        self.post_message(ResetField(self.field_key))
-
-    def action_browse(self, directory: bool) -> None:
-        self.post_message(BrowsePath(self.field_key, directory))
-
-
-class FieldRow(Widget):
-    """A grid: flag name and editor on one line; help and default below; the message under that."""
-
-    def __init__(self, spec: FieldSpec, value: Any, sid: str, choices: tuple[str, ...]) -> None:
-        super().__init__(id=f"row-{sid}", classes="field-row")
-        self.spec = spec
-        self.sid = sid
-        self._value = value
-        self._choices = choices
-
-    def compose(self) -> ComposeResult:
-        spec = self.spec
-        yield Static(spec.flag, id=f"label-{self.sid}", classes="field-label", markup=False)
-        yield self._editor()
-        yield RowNote(spec.key, self._note(False), id=f"note-{self.sid}", classes="field-note")
-
-    def _editor(self) -> Widget:
-        spec, value, eid = self.spec, self._value, f"f-{self.sid}"
-        editor = spec.kind.editor
-        if editor == "switch":
-            return FieldSwitch(spec.key, value=bool(value), id=eid, classes="editor")
-        if editor == "select":
-            return FieldSelect(spec.key, choice_options(self._choices, value), value=value,
-                               allow_blank=False, compact=True, id=eid, classes="editor")
-        kind = editor if editor in ("integer", "number") else "text"
-        placeholder = "None" if spec.nullable else ""
-        return FieldInput(spec.key, value=value_text(spec, value), type=kind,  # type: ignore[arg-type]
-                          placeholder=placeholder, compact=True, id=eid, classes="editor",
-                          valid_empty=True, select_on_focus=False)
-
-    def _note(self, modified: bool) -> str:
-        spec = self.spec
-        default = value_text(spec, spec.default)
-        parts = [escape(spec.help) if spec.help else "", f"default: {escape(default or '–')}"]
-        text = " · ".join(p for p in parts if p)
-        if spec.kind.path:
-            text += f" · [@click=browse({spec.kind.path == 'dir'})]browse…[/]"
-        if modified:
-            text += " · [b]modified[/] [@click=reset]reset[/]"
-        return text
-
-    def show_state(self, modified: bool, errors: list[str]) -> None:
-        self.set_class(modified, "-modified")
-        self.set_class(bool(errors), "-invalid")
-        label = self.query_one(f"#label-{self.sid}", Static)
-        label.update(("● " if modified else "") + self.spec.flag)
-        self.query_one(f"#note-{self.sid}", RowNote).update(self._note(modified))
-        text = "\n".join(f"✗ {m}" for m in errors)
-        found = self.query(f"#err-{self.sid}")
-        if found:
-            err = found.first(Static)
-            err.update(text)
-            err.display = bool(errors)
-        elif errors:  # made on first need: most rows never show a message
-            self.mount(Static(text, id=f"err-{self.sid}", classes="field-error", markup=False))
-
-
 class ConfigForm(VerticalScroll):
     """The generated form. `values` holds what the user typed, parsed; never lost on errors."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "reset_focused", "Reset field", id="form.reset"),
-        Binding("ctrl+o", "browse_focused", "Browse", id="form.browse", show=False),
+        *bindings("form"),
+        # Not in the footer: the arrows do what every form does.
+        Binding("down", "next_field", "Next field", show=False),
+        Binding("up", "previous_field", "Previous field", show=False),
     ]
 
     def __init__(self, fields: FormFields, values: Values, **kw: Any) -> None:
@@ -176,7 +79,10 @@ class ConfigForm(VerticalScroll):
         self._later: list[tuple[str, list[FieldSpec]]] = []
         self.generation = 0  # bumped on every edit
         self.hidden: frozenset[str] = frozenset()  # rows the chosen engine does not read
+        self.filter_text = ""  # rows whose flag, key or help holds it (any case)
+        self.modified_only = False
         self._hidden_shown: dict[str, bool] = {}
+        self._groups_shown: dict[str, bool] = {}
 
     def compose(self) -> ComposeResult:
         # The first screenful is built before the first frame, the rest right after it:
@@ -198,6 +104,7 @@ class ConfigForm(VerticalScroll):
         return Collapsible(*rows, title=group, collapsed=False, id=f"group-{_group_id(group)}")
 
     def on_mount(self) -> None:
+        self._untab_titles()
         for spec in self.fields:
             if spec.kind.editor not in ("switch", "select"):
                 self._texts[spec.key] = value_text(spec, self.values[spec.key])
@@ -210,7 +117,15 @@ class ConfigForm(VerticalScroll):
         await self.mount_all([self._group(group, specs) for group, specs in later])
         # Only now can these rows be queried: an edit or a quit may come in between.
         self._mounted.update(s.key for _, specs in later for s in specs)
+        self._untab_titles()
         self.refresh_state(None, post=False)
+
+    def _untab_titles(self) -> None:
+        # A group header is not a field: Tab and the arrows skip it (a click still folds it).
+        from textual.widgets._collapsible import CollapsibleTitle
+
+        for title in self.query(CollapsibleTitle):
+            title.can_focus = False
 
     @property
     def complete(self) -> bool:
@@ -334,10 +249,69 @@ class ConfigForm(VerticalScroll):
             if self._shown.get(spec.key) != state:
                 self._shown[spec.key] = state
                 self.row(spec.key).show_state(state[0], list(state[1]))
-            row_hidden = spec.key in self.hidden
-            if self._hidden_shown.get(spec.key, False) != row_hidden:
-                self._hidden_shown[spec.key] = row_hidden
-                self.row(spec.key).display = not row_hidden
+        self.apply_visibility()
+
+    # -- which rows show ----------------------------------------------------------
+
+    def visible(self, spec: FieldSpec) -> bool:
+        if spec.key in self.hidden:
+            return False
+        if self.modified_only and not self.is_modified(spec.key):
+            return False
+        return matches(spec, self.filter_text)
+
+    def apply_visibility(self) -> None:
+        """Show the rows the engine, the filter and "modified only" leave (groups with none
+        are hidden too)."""
+        for group, specs in self.fields.groups():
+            shown_any = False
+            for spec in specs:
+                if spec.key not in self._mounted:
+                    continue
+                show = self.visible(spec)
+                shown_any |= show
+                if self._hidden_shown.get(spec.key, True) != show:
+                    self._hidden_shown[spec.key] = show
+                    self.row(spec.key).display = show
+            gid = f"group-{_group_id(group)}"
+            if self._groups_shown.get(gid, True) != shown_any and self.query(f"#{gid}"):
+                self._groups_shown[gid] = shown_any
+                self.query_one(f"#{gid}").display = shown_any
+
+    def set_filter(self, text: str) -> int:
+        """Keep the rows matching `text`; the number of them."""
+        self.filter_text = text
+        self.apply_visibility()
+        return sum(1 for s in self.fields if s.key in self._mounted and self.visible(s))
+
+    def toggle_modified_only(self) -> bool:
+        self.modified_only = not self.modified_only
+        self.apply_visibility()
+        return self.modified_only
+
+    def visible_keys(self) -> list[str]:
+        return [s.key for _, specs in self.fields.groups() for s in specs
+                if s.key in self._mounted and self.visible(s)]
+
+    # -- moving between fields ------------------------------------------------------
+
+    def action_next_field(self) -> None:
+        self._move(1)
+
+    def action_previous_field(self) -> None:
+        self._move(-1)
+
+    def _move(self, step: int) -> None:
+        keys = self.visible_keys()
+        if not keys:
+            return
+        current = self.focused_key()
+        if current not in keys:
+            self.focus_field(keys[0 if step > 0 else -1])
+            return
+        index = keys.index(current) + step
+        if 0 <= index < len(keys):
+            self.focus_field(keys[index])
 
     # -- row actions ------------------------------------------------------------
 
@@ -377,3 +351,11 @@ class ConfigForm(VerticalScroll):
 
 def _group_id(group: str) -> str:
     return _ID_BAD.sub("-", group.lower())
+
+
+def matches(spec: FieldSpec, text: str) -> bool:
+    """Whether a row answers a filter: its flag, key or help text holds it, in any case."""
+    needle = text.strip().lower()
+    if not needle:
+        return True
+    return any(needle in hay.lower() for hay in (spec.flag, spec.key, spec.help))

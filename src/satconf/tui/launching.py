@@ -40,8 +40,11 @@ class ChecksAndLaunch:
     def _start_checks(self: SatconfApp) -> None:
         state = self.state
         if state.errors:
-            # Nothing to check or launch while a row is wrong; its message says why.
-            self.findings_panel.show([], note="fix the fields marked ✗ first")
+            # Nothing more to check or launch while a row is wrong: the panel counts those.
+            from satconf.checks import findings_from_errors
+
+            self.findings_panel.show(findings_from_errors(state.errors),
+                                     note="fix the fields marked ✗ first")
             return
         self.findings_panel.pending()
         self.run_checks(state.generation, state.config, state.env)

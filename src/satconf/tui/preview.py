@@ -32,6 +32,8 @@ class CommandPreview(Static):
     def __init__(self, **kw: object) -> None:
         super().__init__("", **kw)  # type: ignore[arg-type]
         self.prepared: Prepared | None = None
+        self._head = Text("")
+        self._body: Text | None = None
         self.command = ""  # the text `ctrl+y` copies: the shell line, script or commands
 
     @property
@@ -46,6 +48,7 @@ class CommandPreview(Static):
         engine = state.engine
         where = gpu_text(config.gpus) if engine == "local" else f"{engine} engine"
         head = Text.assemble(("Command", "bold"), "  ", (where, "dim"))
+        self._head = head
         errors = state.errors
         if errors or prepared is None or prepared.plan is None:
             self.prepared, self.command = None, ""
@@ -65,4 +68,26 @@ class CommandPreview(Static):
             if notes:
                 body = Text("\n").join([body, *(Text(n, style="dim") for n in notes)])
             self.set_class(False, "-blocked")
+        self._body = body
+        self.set_class(False, "-cut")
+        self.update(Text("\n").join([head, body]))
+        self.call_after_refresh(self._mark_cut)
+
+    def on_resize(self) -> None:
+        self._mark_cut()
+
+    def _mark_cut(self) -> None:
+        """Say so when the command is longer than the panel, and how to see all of it."""
+        body = getattr(self, "_body", None)
+        width, height = self.content_size.width, self.content_size.height
+        if body is None or width <= 0 or height <= 0:
+            return
+        lines = len(body.wrap(self.app.console, width))
+        cut = lines + 1 > height  # +1: the head line
+        if cut == self.has_class("-cut"):
+            return
+        self.set_class(cut, "-cut")
+        head = self._head.copy()
+        if cut:
+            head.append(f"  … {lines} lines, f4 shows all", style="bold yellow")
         self.update(Text("\n").join([head, body]))

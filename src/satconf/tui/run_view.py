@@ -98,6 +98,7 @@ class RunScreen(Screen[None]):
         Binding("f", "follow", "Follow tail", id="run.follow"),
         Binding("m", "next_metric", "Metric", id="run.metric"),
         Binding("w", "wrap", "Wrap", id="run.wrap"),
+        Binding("c", "checkpoints", "Checkpoints", id="run.checkpoints"),
     ]
 
     status: reactive[str] = reactive("running")
@@ -227,6 +228,22 @@ class RunScreen(Screen[None]):
         at = names.index(self.metric) if self.metric in names else -1
         self.metric = names[(at + 1) % len(names)]
         self._render_progress()
+
+    def action_checkpoints(self) -> None:
+        self.list_checkpoints()
+
+    @work(thread=True, exclusive=True, group="checkpoints")
+    def list_checkpoints(self) -> None:
+        from satconf.runs.run_checkpoints import describe, run_checkpoints
+        from satconf.tui.runs_screen import DiffScreen
+
+        try:
+            lines = describe(run_checkpoints(self.record))
+        except Exception as exc:  # a folder that cannot be listed: say so, never crash
+            lines = [f"cannot list the checkpoints: {exc}"]
+        self.app.call_from_thread(self.app.push_screen, DiffScreen(
+            f"checkpoints of run {self.record.id} (resume: set ckpt_path, or recover = true)",
+            lines))
 
     def action_wrap(self) -> None:
         log = self.query_one(RichLog)
