@@ -131,3 +131,26 @@ def test_cli_show_and_metrics_export(tmp_path: Path, run_satconf) -> None:
     assert (run_dir(run_id) / METRICS).is_file()
     both = run_satconf("runs", "metrics", run_id, "--json", "--csv")
     assert both.returncode == 2
+
+
+def test_a_runs_checkpoints_are_those_written_while_it_ran(tmp_path: Path) -> None:
+    import os
+
+    from satconf.runs.records import RunRecord
+    from satconf.runs.run_checkpoints import describe, run_checkpoints
+
+    save = tmp_path / "ckpts"
+    save.mkdir()
+    record = RunRecord(id="r1", cwd=str(tmp_path), values={"save_dir": "ckpts"},
+                       started_at="2026-01-01T12:00:00+00:00",
+                       ended_at="2026-01-01T13:00:00+00:00")
+    start = 1767268800.0  # 2026-01-01T12:00:00Z
+    for name, at in (("epoch=0-step=100.ckpt", start + 60), ("epoch=1-step=200.ckpt", start + 120),
+                     ("epoch=0-step=900.ckpt", start - 3600),  # an earlier run's
+                     ("model.safetensors", start + 60)):
+        (save / name).write_bytes(b"x" * 2048)
+        os.utime(save / name, (at, at))
+    found = run_checkpoints(record)
+    assert [(c.step, c.epoch, c.size) for c in found] == [(200, 1, 2048), (100, 0, 2048)]
+    assert describe(found)[0].startswith("step      200  epoch    1")
+    assert "no checkpoint" in describe([])[0]

@@ -215,6 +215,14 @@ async def test_progress_line_and_plot_follow_a_demo_run(tmp_path: Path, run_satc
         assert "train/loss · steps" in str(plot.render())
         assert screen.status == "succeeded"
         assert screen.lines_seen == log_lines(run_id)
+        # `c` lists the run's checkpoints with step and size.
+        from satconf.tui.runs_screen import DiffScreen
+
+        await pilot.press("c")
+        await until(lambda: isinstance(app.screen, DiffScreen), "the checkpoints")
+        listed = str(app.screen.query_one("#diff-text").render())
+        steps = [int(line.split()[1]) for line in listed.splitlines()]
+        assert steps == [60, 40, 20] and "MB" in listed and "epoch=0-step=60.ckpt" in listed
 
 
 def log_lines(run_id: str) -> int:

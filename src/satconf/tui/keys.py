@@ -123,6 +123,8 @@ KEYS: tuple[KeySpec, ...] = (
             "run", (RUN,), rank=5),
     KeySpec("run.wrap", "w", "wrap", "Wrap", "wrap long log lines, or cut them",
             "run", (RUN,), rank=6),
+    KeySpec("run.checkpoints", "c", "checkpoints", "Checkpoints",
+            "the checkpoints this run wrote, with step and size", "run", (RUN,), rank=7),
     # -- the GPU picker (GpuPicker.BINDINGS; space ticks, SelectionList's own key)
     KeySpec("gpus.apply", "enter", "apply", "Use ticked", "use the ticked GPUs",
             "gpus", (GPUS,), rank=1, priority=True),
