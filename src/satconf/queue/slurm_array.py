@@ -90,10 +90,10 @@ def submit_array(prepared: dict[int, Prepared], *, sweep_id: str, name: str, fol
         run_id = f"{prefix}-{k}"
         run_folder = base / run_id
         run_folder.mkdir(parents=True, exist_ok=False)
-        name = p.config.normal.get("name")
+        run_name = p.config.normal.get("name")
         write_record(run_folder, RunRecord(
             id=run_id, engine="slurm", profile=p.config.profile,
-            name=name if isinstance(name, str) else None,
+            name=run_name if isinstance(run_name, str) else None,
             values=plain_values(p.config.normal), argv=list(argv),
             env=public_env(dict(p.plan.local.env)), cwd=p.plan.local.cwd,
             python=p.config.python, gpus=p.config.gpus, host=socket.gethostname(),
