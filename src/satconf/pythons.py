@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 ENV_VAR = "SATCONF_PYTHON"
+FROM_PROFILE = "the profile's python"  # the reason a profile's python gets (it asks first)
 CHECKOUT_VENVS = (".venv", "venv")
 
 
@@ -70,7 +71,7 @@ def choose_python(workspace_root: Path, *, explicit: str | None,
     if from_env:
         return from_env, f"${ENV_VAR}"
     if profile_python:
-        return profile_python, "the profile's python"
+        return profile_python, FROM_PROFILE
     active = _active_env()
     if active is not None and active[0].is_file():
         return str(active[0]), active[1]

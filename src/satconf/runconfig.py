@@ -171,8 +171,10 @@ def load_run_config(workspace: Path | str | None = None, *, profile: str | None 
         layers["values"], touched, problems = apply_sets(fields, layers["values"], sets)
     if gpus is not None:
         layers["gpus"] = parse_gpus(gpus)
-    if python is not None:
-        layers["python"], layers["python_reason"] = python, "given with --python"
+    from satconf.pythons import choose_python
+
+    layers["python"], layers["python_reason"] = choose_python(
+        ws.root, explicit=python, profile_python=prof.python if prof is not None else None)
     if options:
         merged = dict(layers.get("options", {}))
         for table, changes in options.items():
@@ -210,6 +212,4 @@ def _profile_layer(fields: FieldSet, ws: Workspace, prof: Any) -> dict[str, Any]
         "profile": prof.name, "gpus": prof.gpus, "options": dict(prof.options),
         "warnings": tuple(warnings),
     }
-    if prof.python:
-        layer["python"], layer["python_reason"] = prof.python, f"profile {prof.name!r}"
     return layer

@@ -25,6 +25,7 @@ from satconf.cli.common import (
 
 if TYPE_CHECKING:
     from satconf.launch import Prepared
+    from satconf.runconfig import RunConfig
     from satconf.runs.records import RunRecord
 
 
@@ -59,10 +60,26 @@ def prepared_from_args(args: argparse.Namespace, *, submitting: bool) -> Prepare
     from satconf.launch import prepare
 
     config = config_from_args(args)
-    env = None if getattr(args, "no_probe", False) else training_env(args, config.python)
+    probing = not getattr(args, "no_probe", False)
+    if probing:
+        confirm_profile_python(config)
+    env = training_env(args, config.python) if probing else None
     prepared = prepare(config, env=env, inspect=env is not None, submitting=submitting,
                        timeout=args.timeout)
     return prepared
+
+
+def confirm_profile_python(config: RunConfig) -> None:
+    """A profile (perhaps someone else's) names this program: confirmed once before it runs."""
+    from satconf.pythons import FROM_PROFILE
+
+    if config.python_reason != FROM_PROFILE:
+        return
+    from satconf.trust import ask_on_terminal, confirm_python
+
+    refused = confirm_python(config.python, ask=ask_on_terminal)
+    if refused:
+        raise CliError(refused, EXIT_ERRORS)
 
 
 def training_env(args: argparse.Namespace, python: str) -> object:
@@ -100,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERRORS if prepared.errors else EXIT_OK
     if shown:
         warn("preflight:\n" + render(shown))
+    confirm_profile_python(prepared.config)  # also under --no-probe: the launch runs it
     if prepared.errors and not args.force:
         raise CliError(f"{len(prepared.errors)} error(s); nothing was launched "
                        "(fix them, or --force to launch anyway)", EXIT_ERRORS)

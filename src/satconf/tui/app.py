@@ -68,6 +68,7 @@ class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
         self._saved = self._snapshot()
         self._check_timer: Timer | None = None
         self._launch_waiting = False
+        self._pythons_answered: dict[str, bool] = {}
         self.last_run: Any = None  # the record of the run launched from here
         self._profile_flow: Any = None  # see profile_flow
 

@@ -28,6 +28,7 @@ class ChecksAndLaunch:
 
     _check_timer: Timer | None
     _launch_waiting: bool
+    _pythons_answered: dict[str, bool]  # the user's word on each profile python asked about
 
     # -- deeper checks ------------------------------------------------------------------
 
@@ -46,22 +47,57 @@ class ChecksAndLaunch:
             self.findings_panel.show(findings_from_errors(state.errors),
                                      note="fix the fields marked ✗ first")
             return
+        probe = self.probe_env and self._python_cleared()
+        if probe is None:
+            return  # asking the user first; the answer starts the checks
         self.findings_panel.pending()
-        self.run_checks(state.generation, state.config, state.env)
+        self.run_checks(state.generation, state.config, state.env, probe)
+
+    def _python_cleared(self: SatconfApp) -> bool | None:
+        """Whether the checks may start the training python: a profile's python is shown and
+        confirmed once first (None: the question is on screen now)."""
+        from satconf.pythons import FROM_PROFILE
+
+        python = self.state.config.python
+        if self.state.config.python_reason != FROM_PROFILE or python in self._pythons_answered:
+            return self._pythons_answered.get(python, True)
+        from satconf import trust
+
+        if trust.is_trusted(python):
+            return True
+        from satconf.tui.dialogs import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                try:
+                    trust.trust(python)
+                except trust.TrustError as exc:
+                    self.notify(str(exc), severity="error")
+            self._pythons_answered[python] = bool(yes)
+            self._schedule_checks(delay=0)
+
+        self.push_screen(ConfirmScreen(
+            f"The profile's training python is {trust.describe(python)}.\n"
+            "satconf has not run it before; the checks would start it now. Run it?",
+            title="Training python", yes="Run it"), answered)
+        return None
 
     def action_recheck(self: SatconfApp) -> None:
         self._schedule_checks(delay=0)
 
     @work(thread=True, exclusive=True, group="checks")
-    def run_checks(self: SatconfApp, generation: int, config: RunConfig, env: Any) -> None:
+    def run_checks(self: SatconfApp, generation: int, config: RunConfig, env: Any,
+                   probe: bool = True) -> None:
         from satconf.tui.checking import deep_check
 
-        if self.probe_env and (env is None or getattr(env, "python", None) != config.python):
+        if probe and (env is None or getattr(env, "python", None) != config.python):
             # The first probe starts the training python (seconds): show the quick checks first.
             quick, _, _ = deep_check(config, None, probe_env=False)
             self.post_message(ChecksDone(generation, quick, "probing the training python…",
                                          partial=True))
-        prepared, note, probed = deep_check(config, env, probe_env=self.probe_env)
+        prepared, note, probed = deep_check(config, env, probe_env=probe)
+        if not probe and self.probe_env:
+            note = "the profile's training python was not confirmed, so it was not run"
         if probed is not None:
             self.post_message(ChoicesProbed(probed[0]))
         self.post_message(ChecksDone(generation, prepared, note,
@@ -112,6 +148,10 @@ class ChecksAndLaunch:
     def _launch_after_checks(self: SatconfApp) -> None:
         prepared = self.state.deep
         if prepared is None:
+            return
+        if self._pythons_answered.get(prepared.config.python) is False:
+            self.notify("Launch refused: the profile's training python was not confirmed",
+                        severity="error", title="Not launched")
             return
         if prepared.errors:
             first = prepared.errors[0]
