@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -78,7 +79,7 @@ async def measure(seconds: float, rate: float) -> dict[str, object]:
     from satconf.workspace import ensure_demo_workspace
 
     ws = ensure_demo_workspace()
-    writer = Path(tempfile.mkdtemp(prefix="flood-")) / "flood.py"
+    writer = Path(os.environ["SATCONF_HOME"]) / "flood.py"
     writer.write_text(WRITER)
     record = start_plan(LaunchPlan(argv=(sys.executable, str(writer), str(rate), str(seconds)),
                                    cwd=str(writer.parent)), values={"name": "flood"})
@@ -141,7 +142,10 @@ def main() -> int:
     opts = ap.parse_args()
     home = tempfile.mkdtemp(prefix="satconf-flood-")
     os.environ.update({"SATCONF_HOME": home, "WANDB_MODE": "disabled"})
-    r = asyncio.run(measure(opts.seconds, opts.rate))
+    try:
+        r = asyncio.run(measure(opts.seconds, opts.rate))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)  # the log alone is rate x seconds MB
     ok_lines = r["file_lines"] == r["view_lines"]
     print(f"log: {r['log_mb']:.0f} MB in {r['seconds']:g} s at {r['rate_mb_s']:g} MB/s; "
           f"run {r['status']}; {r['metric_rows']} metric rows kept by the supervisor")
