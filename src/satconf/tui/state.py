@@ -22,14 +22,25 @@ from satconf.runs.engines import get_engine
 from satconf.schema import GROUPS
 
 PREFIX = OPTIONS_KEY + "."  # the form's keys of engine options: "cluster.partition"
+PYTHON_KEY = "launch.python"  # the form's row of the training python
+
+
+def python_spec(config: RunConfig) -> FieldSpec:
+    """The training python as a row of the Engine group; its help says why this one."""
+    from satconf import kinds
+
+    return FieldSpec(key=PYTHON_KEY, flag="--python", attr="python", kind=kinds.FILE,
+                     default=config.python, help=f"the training python: {config.python_reason}"
+                     if config.python_reason else "the training python", group="Engine",
+                     ini=None, extra=False)
 
 
 class FormFields:
     """The form's rows: the workspace's fields, then the engine options (group *Engine*)."""
 
-    def __init__(self, fields: FieldSet) -> None:
+    def __init__(self, fields: FieldSet, python: FieldSpec | None = None) -> None:
         self.ini = fields
-        self.options = tuple(option_specs())
+        self.options = (*((python,) if python else ()), *option_specs())
         self.fields = (*fields.fields, *self.options)
         self._by_key = {s.key: s for s in self.fields}
 
@@ -76,7 +87,7 @@ class FormState:
     option_problems: Errors = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.fields = FormFields(self.config.fields)
+        self.fields = FormFields(self.config.fields, python_spec(self.config))
         self._derive()
 
     # -- what widgets read ------------------------------------------------------
@@ -84,7 +95,8 @@ class FormState:
     @property
     def values(self) -> Values:
         """Every row's value: the config's, then its engine options."""
-        return {**self.config.values, **option_values(self.config.options)}
+        return {**self.config.values, **option_values(self.config.options),
+                PYTHON_KEY: self.config.python}
 
     @property
     def errors(self) -> Errors:
@@ -103,7 +115,8 @@ class FormState:
         engine = get_engine(self.engine)
         used = set(engine.option_keys) if engine is not None else set()
         return frozenset(s.key for s in self.fields.options
-                         if s.attr != "engine" and s.attr not in used)
+                         if s.key.startswith(PREFIX) and s.attr != "engine"
+                         and s.attr not in used)
 
     @property
     def engine(self) -> str:
@@ -115,10 +128,13 @@ class FormState:
 
     def set_values(self, values: Values, parse_errors: dict[str, str] | None = None) -> None:
         """The form's rows changed: INI values and engine options, each validated once."""
-        ini = {k: v for k, v in values.items() if not k.startswith(PREFIX)}
+        python = values.get(PYTHON_KEY)
+        ini = {k: v for k, v in values.items() if not k.startswith(PREFIX) and k != PYTHON_KEY}
         opts = {k[len(PREFIX):]: v for k, v in values.items() if k.startswith(PREFIX)}
         self.parse_errors = dict(parse_errors or {})
         changes: dict[str, Any] = {}
+        if isinstance(python, str) and python.strip() and python != self.config.python:
+            changes["python"], changes["python_reason"] = python.strip(), "set in the form"
         if ini != self.config.values:
             changes["values"] = {**self.config.values, **ini}
         if opts:
