@@ -85,6 +85,20 @@ def write_wav(path: Path, frames: int = 100) -> Path:
     return path
 
 
+def write_lightning_checkpoint(path: Path, step: int = 20) -> Path:
+    """A real (tiny) wrapped Lightning checkpoint, written by torch in a subprocess so the
+    test process never imports torch."""
+    import subprocess
+    import sys
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    code = ("import sys, torch\n"
+            "torch.save({'pytorch-lightning_version': '2.1.0', 'global_step': int(sys.argv[2]),"
+            " 'epoch': 1, 'state_dict': {'model.w': torch.zeros(2)}}, sys.argv[1])\n")
+    subprocess.run([sys.executable, "-c", code, str(path), str(step)], check=True, timeout=120)
+    return path
+
+
 def write_json(path: Path, data: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from satconf import __version__
 
+from checks_support import write_lightning_checkpoint
 from conftest import make_workspace
 from prefig import parse
 
@@ -26,16 +27,16 @@ def test_schema_lists_every_field_with_its_group(run_satconf, seed_workspace: Pa
     assert props["model_config"]["group"] == "Configuration files"
 
 
-def test_dry_run_json_is_the_plan_prefigure_parses(run_satconf, seed_workspace: Path) -> None:
-    out = run_satconf("launch", "--dry-run", "--json", "--workspace", str(seed_workspace),
+def test_dry_run_json_is_the_plan_prefigure_parses(run_satconf, launchable_workspace: Path) -> None:
+    out = run_satconf("launch", "--dry-run", "--json", "--workspace", str(launchable_workspace),
                       "--set", "batch_size=8", "--set", "name=my run", "--set", "project=-p",
                       "--set", "precision=bf16-mixed", "--gpus", "1,0")
     assert out.returncode == 0, out.stderr
     plan = json.loads(out.stdout)
-    assert set(plan) == {"argv", "env", "cwd"}
-    assert plan["cwd"] == str(seed_workspace.resolve())
+    assert {"argv", "env", "cwd"} <= set(plan) and plan["engine"] == "local"
+    assert plan["cwd"] == str(launchable_workspace.resolve())
     assert plan["env"]["CUDA_VISIBLE_DEVICES"] == "1,0"
-    ns = parse(plan["argv"], seed_workspace)
+    ns = parse(plan["argv"], launchable_workspace)
     assert (ns.batch_size, ns.name, ns.project, ns.precision) == (8, "my run", "-p", "bf16-mixed")
 
 
@@ -77,9 +78,9 @@ def test_missing_workspace_is_a_clear_error(run_satconf, tmp_path: Path) -> None
     assert out.returncode == 1 and "does not exist" in out.stderr
 
 
-def test_a_profile_launches_in_its_own_workspace(run_satconf, seed_workspace: Path,
+def test_a_profile_launches_in_its_own_workspace(run_satconf, launchable_workspace: Path,
                                                  tmp_path: Path) -> None:
-    saved = run_satconf("profiles", "save", "mine", "--workspace", str(seed_workspace),
+    saved = run_satconf("profiles", "save", "mine", "--workspace", str(launchable_workspace),
                         "--set", "batch_size=5")
     assert saved.returncode == 0, saved.stderr
     elsewhere = tmp_path / "elsewhere"
@@ -87,16 +88,18 @@ def test_a_profile_launches_in_its_own_workspace(run_satconf, seed_workspace: Pa
     out = run_satconf("launch", "--dry-run", "--json", "--profile", "mine", cwd=elsewhere)
     assert out.returncode == 0, out.stderr
     plan = json.loads(out.stdout)
-    assert plan["cwd"] == str(seed_workspace.resolve())
+    assert plan["cwd"] == str(launchable_workspace.resolve())
     assert "--batch-size=5" in plan["argv"]
 
 
-def test_dry_run_shows_the_checkpoint_recover_picks(run_satconf, seed_workspace: Path) -> None:
-    ckpts = seed_workspace / "out"  # no logger: train.py saves straight into save_dir
+def test_dry_run_shows_the_checkpoint_recover_picks(run_satconf,
+                                                    launchable_workspace: Path) -> None:
+    ckpts = launchable_workspace / "out"  # no logger: train.py saves straight into save_dir
     ckpts.mkdir(parents=True)
-    for name in ("epoch=0-step=100.ckpt", "epoch=1-step=2000.ckpt", "epoch=1-step=300.ckpt"):
+    for name in ("epoch=0-step=100.ckpt", "epoch=1-step=300.ckpt"):
         (ckpts / name).write_bytes(b"x")
-    out = run_satconf("launch", "--dry-run", "--json", "--workspace", str(seed_workspace),
+    write_lightning_checkpoint(ckpts / "epoch=1-step=2000.ckpt", 2000)  # the one it picks
+    out = run_satconf("launch", "--dry-run", "--json", "--workspace", str(launchable_workspace),
                       "--set", "recover=true", "--set", "save_dir=out")
     assert out.returncode == 0, out.stderr
     argv = json.loads(out.stdout)["argv"]

@@ -11,8 +11,6 @@ import asyncio
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ import pytest
 from satconf.profiles import Profile, ProfileStore
 from satconf.tui.app import make_app
 
-from checks_support import write_json
+from checks_support import write_json, write_lightning_checkpoint
 from tui_support import SIZE, checked, launchable, settle, sync
 
 MARKER = "started.txt"
@@ -35,18 +33,10 @@ FORK_EXTRA = "\n# learning rate (a fork's key)\nlr = 1e-4\n# demo every\ndemo_ev
 PLAN_KEYS = ("argv", "env", "cwd", "engine", "nodes", "batch_script", "node_commands")
 
 
-def _lightning_checkpoint(path: Path) -> None:
-    """A real (tiny) wrapped Lightning checkpoint, written by torch in a subprocess."""
-    code = ("import sys, torch\n"
-            "torch.save({'pytorch-lightning_version': '2.1.0', 'global_step': 20, 'epoch': 1,"
-            " 'state_dict': {'model.w': torch.zeros(2)}}, sys.argv[1])\n")
-    subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=120)
-
-
 def _profiles(ws: Path) -> dict[str, Profile]:
     out = ws / "out"
     out.mkdir(exist_ok=True)
-    _lightning_checkpoint(out / "epoch=1-step=20.ckpt")
+    write_lightning_checkpoint(out / "epoch=1-step=20.ckpt")
     return {
         "local-gpus": Profile(name="local-gpus", gpus=[0, 1], values={
             "batch_size": 8, "strategy": "ddp_find_unused_parameters_true"}),

@@ -29,11 +29,11 @@ def _json(result: subprocess.CompletedProcess[str]) -> Any:
 
 
 @pytest.fixture
-def sc(run_satconf, seed_workspace: Path):
+def sc(run_satconf, launchable_workspace: Path):
     """The CLI with no stdin (never a terminal), run from the seed workspace."""
     def run(*args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
         kw.setdefault("input", "")
-        kw.setdefault("cwd", seed_workspace)
+        kw.setdefault("cwd", launchable_workspace)
         return run_satconf(*args, **kw)
 
     return run
@@ -43,16 +43,16 @@ def _fields(ws: Path):
     return build_fieldset(read_defaults_ini(ws / "defaults.ini"))
 
 
-def test_save_show_list(sc, seed_workspace: Path, satconf_home: Path) -> None:
+def test_save_show_list(sc, launchable_workspace: Path, satconf_home: Path) -> None:
     r = _ok(sc("profiles", "save", "fine tune", "--set", "batch_size=8", "--set",
                "project=myproj", "--description", "bigger batches", "--gpus", "0,1"))
     assert r.stdout == "" and "saved profile 'fine tune'" in r.stderr
     assert (satconf_home / "profiles" / "fine tune.toml").is_file()
     shown = _json(sc("profiles", "show", "fine tune", "--json"))
     assert shown["values"]["batch_size"] == 8 and shown["values"]["project"] == "myproj"
-    assert set(shown["values"]) == set(_fields(seed_workspace).keys())
+    assert set(shown["values"]) == set(_fields(launchable_workspace).keys())
     assert shown["gpus"] == [0, 1] and shown["description"] == "bigger batches"
-    assert shown["workspace"] == str(seed_workspace.resolve())
+    assert shown["workspace"] == str(launchable_workspace.resolve())
     assert shown["format"] == 1 and shown["warnings"] == []
     listed = _json(sc("profiles", "list", "--json"))
     assert [p["name"] for p in listed["profiles"]] == ["fine tune"] and listed["errors"] == []
@@ -102,7 +102,7 @@ def test_save_refuses_bad_input(sc, tmp_path: Path, satconf_home: Path) -> None:
     assert not (satconf_home / "profiles" / "p.toml").exists()
 
 
-def test_launch_dry_run_uses_profile_and_set_overrides(sc, seed_workspace: Path) -> None:
+def test_launch_dry_run_uses_profile_and_set_overrides(sc, launchable_workspace: Path) -> None:
     _ok(sc("profiles", "save", "run", "--set", "batch_size=8", "--set", "seed=7",
            "--set", "precision=bf16-mixed", "--gpus", "1"))
     plan = _json(sc("launch", "--dry-run", "--json", "--profile", "run"))
@@ -113,7 +113,7 @@ def test_launch_dry_run_uses_profile_and_set_overrides(sc, seed_workspace: Path)
     assert "--batch-size=16" in plan["argv"] and "--batch-size=8" not in plan["argv"]
     assert "--seed=7" in plan["argv"] and plan["env"]["CUDA_VISIBLE_DEVICES"] == "0"
     # The real prefigure reads the profile's values back from that command line.
-    ns = parse(plan["argv"], seed_workspace)
+    ns = parse(plan["argv"], launchable_workspace)
     assert (ns.batch_size, ns.seed, ns.precision) == (16, 7, "bf16-mixed")
     r = sc("launch", "--dry-run", "--json", "--profile", "../x")
     assert r.returncode == 2 and "path separator" in r.stderr and r.stdout == ""
@@ -171,22 +171,22 @@ def _delete_on_tty(name: str, answer: bytes, cwd: Path) -> subprocess.CompletedP
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def test_delete_asks_on_a_terminal(sc, seed_workspace: Path, satconf_home: Path) -> None:
+def test_delete_asks_on_a_terminal(sc, launchable_workspace: Path, satconf_home: Path) -> None:
     _ok(sc("profiles", "save", "keep me"))
     path = satconf_home / "profiles" / "keep me.toml"
-    r = _delete_on_tty("keep me", b"n\n", seed_workspace)
+    r = _delete_on_tty("keep me", b"n\n", launchable_workspace)
     assert r.returncode == 1 and b"Delete profile 'keep me'" in r.stderr and path.is_file()
-    r = _delete_on_tty("keep me", b"y\n", seed_workspace)
+    r = _delete_on_tty("keep me", b"y\n", launchable_workspace)
     assert r.returncode == 0 and not path.exists()
 
 
-def test_import_and_export(sc, seed_workspace: Path, tmp_path: Path) -> None:
-    ini = seed_workspace / "defaults.ini"
+def test_import_and_export(sc, launchable_workspace: Path, tmp_path: Path) -> None:
+    ini = launchable_workspace / "defaults.ini"
     _ok(sc("profiles", "import", str(ini), "--name", "from ini"))
     imported = _json(sc("profiles", "show", "from ini", "--json"))
-    defaults = _fields(seed_workspace).defaults()
+    defaults = _fields(launchable_workspace).defaults()
     assert imported["values"] == json.loads(json.dumps(defaults))
-    assert imported["workspace"] == str(seed_workspace.resolve())
+    assert imported["workspace"] == str(launchable_workspace.resolve())
     r = sc("profiles", "import", str(ini), "--name", "from ini")
     assert r.returncode == 2 and "already exists" in r.stderr
 
@@ -209,8 +209,8 @@ def test_import_and_export(sc, seed_workspace: Path, tmp_path: Path) -> None:
     out_ini = tmp_path / "exported.ini"
     _ok(sc("profiles", "export", "p", str(out_ini)))
     plan = _json(sc("launch", "--dry-run", "--json", "--profile", "p"))
-    want = vars(parse(plan["argv"], seed_workspace))
-    got = vars(parse(["python", "train.py", f"--config-file={out_ini}"], seed_workspace))
+    want = vars(parse(plan["argv"], launchable_workspace))
+    got = vars(parse(["python", "train.py", f"--config-file={out_ini}"], launchable_workspace))
     for ns in (want, got):
         ns.pop("config_file")
         ns.pop("name")  # prefigure 0.0.9 never reads `name` from an INI

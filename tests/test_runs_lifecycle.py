@@ -81,7 +81,13 @@ def no_leftover_runs(satconf_home: Path) -> Iterator[None]:
 
 
 def workspace(tmp_path: Path, train_py: str, ini: str | None = None) -> Path:
-    return make_workspace(tmp_path / "ws", ini, train_py)
+    """A workspace the checks let launch (valid model and dataset configs) running `train_py`;
+    with `ini`, exactly that defaults.ini."""
+    if ini is not None:
+        return make_workspace(tmp_path / "ws", ini, train_py)
+    from tui_support import launchable
+
+    return launchable(tmp_path / "ws", train_py)
 
 
 def test_detached_launch_records_everything_and_succeeds(tmp_path: Path, run_satconf) -> None:

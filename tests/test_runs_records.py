@@ -17,7 +17,6 @@ from satconf.runs import (
     follow_log,
     list_runs,
     load_run,
-    register_engine,
     run_status,
     tail_lines,
 )
@@ -121,9 +120,23 @@ def test_a_live_pid_with_another_start_time_is_not_our_run() -> None:
                                     started_at="2026-01-01T00:00:00+00:00")) == "lost"
 
 
-def test_engines_plug_in_their_own_status() -> None:
-    register_engine("test-engine", lambda r: "queued" if r.job_id else "lost",
-                    lambda folder, r, grace: r)
+def test_engines_plug_in_their_own_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine is one module named in the registry: its status is what runs report."""
+    import sys
+    import types
+
+    from satconf.runs import engines
+
+    class TestEngine:
+        name, option_keys = "test-engine", ()
+
+        def status(self, record: RunRecord) -> str:
+            return "queued" if record.job_id else "lost"
+
+    module = types.ModuleType("satconf_test_engine")
+    module.ENGINE = TestEngine()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "satconf_test_engine", module)
+    monkeypatch.setitem(engines.MODULES, "test-engine", "satconf_test_engine")
     assert run_status(RunRecord(id="r", engine="test-engine", job_id="12")) == "queued"
     assert run_status(RunRecord(id="r", engine="no-such-engine")) == "unknown"
 
