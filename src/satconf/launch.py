@@ -211,3 +211,21 @@ def start(prepared: Prepared, *, force: bool = False, base: Path | None = None) 
         extra["overridden"] = [f.to_json() for f in errors]
     return engine.start(prepared.config, prepared.plan, notes=list(prepared.notes),
                         extra=extra, base=base)
+
+
+def config_from_record(record: RunRecord) -> RunConfig:
+    """The settings a run was started with, resolved again against its workspace as it is
+    now (raises runconfig.ConfigError when the workspace is gone): relaunch and "open in
+    the form" start here, then go through `prepare` like any other run."""
+    from satconf.runconfig import load_run_config
+
+    config = load_run_config(record.workspace or None)
+    values = {**config.values, **{k: v for k, v in record.values.items() if k in config.fields}}
+    options = dict(config.options)
+    cluster = record.extra.get(OPTIONS_KEY) if isinstance(record.extra, dict) else None
+    if record.engine != "local" and isinstance(cluster, dict):
+        options[OPTIONS_KEY] = {"engine": record.engine, **cluster}
+    return config.evolve(values=values, gpus=record.gpus, options=options,
+                         python=record.python or config.python,
+                         python_reason=f"the python run {record.id} used",
+                         profile=record.profile)

@@ -188,6 +188,18 @@ class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
         self.form.load(self.state.values)  # posts FormChanged: preview and checks follow
         self.mark_saved(profile.name)
 
+    def load_settings(self, config: RunConfig, what: str) -> None:
+        """Fill the form with another run's settings (relaunch's twin: edit, then f5)."""
+        from satconf.tui.runs_screen import RunsScreen
+
+        self.state.load(dict(config.values), gpus=config.gpus, python=config.python,
+                        options=dict(config.options))
+        self.form.load(self.state.values)
+        while isinstance(self.screen, RunsScreen) or len(self.screen_stack) > 1:
+            self.pop_screen()
+        self._changed()
+        self.notify(f"The form now holds {what}'s settings; f5 launches them", title="Runs")
+
     def mark_saved(self, name: str | None) -> None:
         """The form now matches profile `name` on disk (after open or save)."""
         self.profile_name = name

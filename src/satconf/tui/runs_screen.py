@@ -24,6 +24,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
+from satconf.tui.runs_actions import RunsActions
+
 REFRESH_S = 2.0
 # What a glance needs first (an 80-column terminal shows these; the table scrolls for the rest).
 COLUMNS = ("status", "name", "epoch/step", "loss", "it/s", "elapsed", "engine", "GPUs",
@@ -127,7 +129,7 @@ class DiffScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class RunsScreen(Screen[None]):
+class RunsScreen(RunsActions, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="runs.back"),
         Binding("slash", "filter", "Filter", id="runs.filter"),
@@ -135,7 +137,9 @@ class RunsScreen(Screen[None]):
         Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("d", "diff", "Diff", id="runs.diff"),
         Binding("x,delete", "delete", "Delete", id="runs.delete"),
-        Binding("r", "refresh", "Refresh", id="runs.refresh", show=False),
+        Binding("r", "relaunch", "Relaunch", id="runs.relaunch"),
+        Binding("e", "edit", "Edit", id="runs.edit"),
+        Binding("ctrl+l", "refresh", "Refresh", id="runs.refresh", show=False),
     ]
 
     def __init__(self) -> None:
