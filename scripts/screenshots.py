@@ -6,6 +6,9 @@ of the embedded demo workspace, with GPUs presented through the fake seam
 
 - form-error.svg   the form with a live error under a field, checks and preview
 - gpu-picker.svg   the GPU picker with two GPUs ticked
+- help.svg         F1: every key of the form
+- engine.svg       a SLURM profile: its Engine rows, the preview saying it is cut
+- command.svg      f4: the whole batch script the launch key submits
 - run-view.svg     the run view following a real run of the demo trainer: progress, loss plot
 - runs.svg         the runs screen: that run and three earlier ones of other engines
 - profiles.svg     the profiles panel: profiles, an unreadable file, a diff against the form
@@ -81,6 +84,36 @@ async def form_and_picker(out: Path) -> None:
         await pilot.press("down", "space", "down", "space")
         await pilot.pause()
         app.save_screenshot("gpu-picker.svg", str(out))
+
+
+async def keys_and_engines(out: Path) -> None:
+    """The help screen, and a SLURM profile: its Engine rows, the cut preview, f4's whole
+    batch script."""
+    from satconf.profiles import Profile, ProfileStore
+    from satconf.tui.app import make_app
+
+    app = make_app(WS)
+    async with app.run_test(size=SIZE) as pilot:
+        await idle(pilot)
+        await pilot.press("f1")
+        await idle(pilot)
+        app.save_screenshot("help.svg", str(out))
+    cluster = {"engine": "slurm", "gpus_per_node": 8, "partition": "gpu",
+               "time_limit": "2-00:00:00"}
+    ProfileStore().save(Profile(name="two nodes", workspace=str(WS), values={"num_nodes": 2},
+                                options={"cluster": cluster}))
+    app = make_app(WS, profile="two nodes")
+    async with app.run_test(size=SIZE) as pilot:
+        await idle(pilot)
+        await wait_for_checks(app, pilot)
+        await pilot.press("ctrl+f", *"--")
+        await pilot.pause()
+        app.go_to_field("cluster.partition")
+        await idle(pilot)
+        app.save_screenshot("engine.svg", str(out))
+        await pilot.press("f4")
+        await idle(pilot)
+        app.save_screenshot("command.svg", str(out))
 
 
 async def run_view(out: Path) -> None:
@@ -186,7 +219,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, default=ROOT / "screenshots")
     ap.add_argument("--only", nargs="*", metavar="NAME",
-                    help="only these: form, run, runs, profiles (run comes before runs)")
+                    help="only these: form, keys, run, runs, profiles (run comes before runs)")
     opts = ap.parse_args()
     out = opts.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -204,9 +237,11 @@ def main() -> int:
     ini.write_text(ini.read_text(encoding="utf-8").replace("max_steps = -1", "max_steps = 200"),
                    encoding="utf-8")
     try:
-        only = set(opts.only or ("form", "run", "runs", "profiles"))
+        only = set(opts.only or ("form", "keys", "run", "runs", "profiles"))
         if "form" in only:
             asyncio.run(form_and_picker(out))
+        if "keys" in only:
+            asyncio.run(keys_and_engines(out))
         if "run" in only or "runs" in only:
             asyncio.run(run_view(out))
         if "runs" in only:
@@ -215,8 +250,8 @@ def main() -> int:
             asyncio.run(profiles_panel(out))
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    for name in ("form-error.svg", "gpu-picker.svg", "run-view.svg", "runs.svg",
-                 "profiles.svg"):
+    for name in ("form-error.svg", "gpu-picker.svg", "help.svg", "engine.svg", "command.svg",
+                 "run-view.svg", "runs.svg", "profiles.svg"):
         print(out / name)
     return 0
 

@@ -66,3 +66,39 @@ async def test_relaunch_and_edit_go_through_the_launch_path(tmp_path: Path, run_
         assert not isinstance(app.screen, RunsScreen)
         assert app.config.values["batch_size"] == 3 and app.config.gpus == [0]
         assert "--batch-size=3" in app.preview.command
+
+
+@sync
+async def test_resume_from_a_checkpoint_fills_the_form(tmp_path: Path, run_satconf) -> None:
+    from satconf.tui.checkpoint_picker import CheckpointPicker
+    from satconf.tui.run_view import RunScreen
+
+    from checks_support import write_lightning_checkpoint
+
+    ws = launchable(tmp_path / "ws", QUICK)
+    first = run_satconf("launch", "--workspace", str(ws), "--json", "--set", "save_dir=out",
+                        "--set", "seed=5")
+    assert first.returncode == 0, first.stderr
+    run_id = json.loads(first.stdout)["run_id"]
+    _wait_ended(run_id)
+    for step in (100, 200):
+        write_lightning_checkpoint(ws / "out" / f"epoch=0-step={step}.ckpt", step)
+    from satconf.runs import load_run
+
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(RunScreen(load_run(run_id)))
+        await pilot.pause()
+        await pilot.press("c")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, CheckpointPicker):
+                break
+        assert isinstance(app.screen, CheckpointPicker)
+        assert [c.step for c in app.screen.checkpoints] == [200, 100]
+        await pilot.press("enter")  # the highlighted one: the newest step
+        await settle(app, pilot)
+        assert app.config.values["ckpt_path"].endswith("epoch=0-step=200.ckpt")
+        assert app.config.values["seed"] == 5
+        assert "--ckpt-path=" in app.preview.command

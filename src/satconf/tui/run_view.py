@@ -235,15 +235,15 @@ class RunScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="checkpoints")
     def list_checkpoints(self) -> None:
         from satconf.runs.run_checkpoints import describe, run_checkpoints
-        from satconf.tui.runs_screen import DiffScreen
+        from satconf.tui.checkpoint_picker import CheckpointPicker
 
         try:
-            lines = describe(run_checkpoints(self.record))
+            found = run_checkpoints(self.record)
+            lines = describe(found)
         except Exception as exc:  # a folder that cannot be listed: say so, never crash
-            lines = [f"cannot list the checkpoints: {exc}"]
-        self.app.call_from_thread(self.app.push_screen, DiffScreen(
-            f"checkpoints of run {self.record.id} (resume: set ckpt_path, or recover = true)",
-            lines))
+            found, lines = [], [f"cannot list the checkpoints: {exc}"]
+        self.app.call_from_thread(self.app.push_screen,
+                                  CheckpointPicker(self.record, found, lines))
 
     def action_wrap(self) -> None:
         log = self.query_one(RichLog)
