@@ -78,12 +78,16 @@ def check_gpus_for(request: GpuRequest) -> str | None:
     first `count` that exist), so that "GPU 3 does not exist" refuses it now."""
     if request.cpu:
         return "none"
-    if request.ids is not None:
-        return ",".join(map(str, request.ids))
     from satconf.gpus import list_gpus
 
     listing = list_gpus()
     have = sorted(g.index for g in listing.gpus)
+    if request.ids is not None:
+        missing = [g for g in request.ids if g not in have]
+        if missing:  # it would wait forever
+            raise CliError(f"GPU {', '.join(map(str, missing))} does not exist (this machine "
+                           f"has {', '.join(map(str, have)) or 'no GPUs'}); nothing was queued")
+        return ",".join(map(str, request.ids))
     if len(have) < request.count:
         raise CliError(f"--gpus {request.count}: this machine has {len(have)} GPU(s)"
                        + (f" ({listing.error})" if listing.error else "")
@@ -132,6 +136,27 @@ def launch_queued(args: argparse.Namespace) -> int:
         print("see `satconf queue list`; take it off with `satconf queue cancel "
               f"{entry_id}`")
     return EXIT_OK
+
+
+def queued_for_runs_list() -> list[dict[str, Any]]:
+    """The waiting and starting queue entries, as `runs list` shows them (queued first);
+    nothing, and no database made, for someone who never queued."""
+    from satconf.queue.store import STARTING, QueueError, QueueStore, queue_dir
+
+    if not (queue_dir() / "queue.sqlite3").is_file():
+        return []
+    try:
+        store = QueueStore()
+        positions = store.positions()
+        entries = store.entries((QUEUED_STATE, STARTING))
+    except QueueError:
+        return []
+    return [{"id": f"queue:{e.id}", "status": "queued" if e.id in positions else "starting",
+             "position": positions.get(e.id), "name": e.name, "profile": e.spec.get("profile"),
+             "request": e.request.describe(), "queued_at": e.queued_at} for e in entries]
+
+
+QUEUED_STATE = "queued"
 
 
 def _age(t: float | None) -> str:

@@ -186,14 +186,19 @@ def run_list(args: argparse.Namespace) -> int:
 
     _tolerant_stdout()
     records, bad = scan_runs()
+    from satconf.cli.queue import queued_for_runs_list
+
+    queued = queued_for_runs_list()  # waiting runs first, with their place in the queue
     if args.json:
-        print_json([record_json(r) for r in records]
+        print_json(queued + [record_json(r) for r in records]
                    + [{"id": name, "status": UNREADABLE, "error": str(exc)} for name, exc in bad])
         return 1 if bad else 0
-    if not records and not bad:
+    if not records and not bad and not queued:
         print("no runs yet (start one with `satconf launch`)")
         return 0
     rows = [("ID", "STATUS", "NAME", "PROFILE", "STARTED", "TIME", "EXIT")]
+    rows += [(q["id"], f"queued #{q['position']}" if q["position"] else q["status"],
+              q["name"] or "-", q["profile"] or "-", "-", "-", "-") for q in queued]
     for r in records:
         status = run_status(r)
         rows.append((r.id, status, r.name or "-", r.profile or "-",

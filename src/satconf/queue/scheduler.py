@@ -31,8 +31,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from satconf.queue.linking import adoptable as _adoptable
+from satconf.queue.linking import tag as _tag
 from satconf.queue.store import (
     ACTIVE,
     DONE,
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
 RECHECK_S = 30.0  # with runs waiting: how often foreign GPU use is looked at again
 SETTLE_S = 3.0  # after a run's process ends: the most its supervisor takes to record the end
 LOCK_NAME, WAKE_NAME, LOG_NAME = "scheduler.lock", "wake", "scheduler.log"
+READY_ENV = "SATCONF_SCHEDULER_READY_FD"  # written once the new scheduler holds its lock
+READY_TIMEOUT_S = 10.0
 
 
 _DAEMON = False  # only the scheduler's own process writes its log (stdout is the log)
@@ -107,12 +111,22 @@ def ensure_scheduler(store: QueueStore | None = None) -> bool:
         wake(folder)
         return False
     log = os.open(folder / LOG_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    ready_r, ready_w = os.pipe()
     try:
         subprocess.Popen([sys.executable, "-m", "satconf.queue.scheduler"],
                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                         start_new_session=True, close_fds=True, cwd="/")
+                         start_new_session=True, close_fds=True, cwd="/", pass_fds=(ready_w,),
+                         env={**os.environ, READY_ENV: str(ready_w)})
+        os.close(ready_w)
+        ready_w = -1
+        # Until it holds the lock, another satconf would start a second one (which would
+        # exit at once): return once it does, or once it has exited (EOF).
+        select.select([ready_r], [], [], READY_TIMEOUT_S)
     finally:
         os.close(log)
+        os.close(ready_r)
+        if ready_w >= 0:
+            os.close(ready_w)
     return True
 
 
@@ -200,6 +214,7 @@ class Scheduler:
                         gpus.pop(d, None)
             return picks
 
+        self._refuse_impossible(slots)
         claimed = self.store.claim(choose, self.me)
         for entry, devices in claimed:
             self.start_entry(entry, devices)
@@ -236,6 +251,27 @@ class Scheduler:
              + (f"CPU slot {devices[0]}" if entry.request.cpu
                 else "GPU " + ",".join(map(str, devices))))
 
+    def _refuse_impossible(self, slots: int) -> None:
+        """Refuse what no GPU of this machine can ever give (it would wait forever)."""
+        from satconf.gpus import list_gpus
+
+        have = {g.index: g.memory_total for g in list_gpus().gpus}
+        for entry in self.store.entries((QUEUED,)):
+            req = entry.request
+            why = None
+            if req.cpu:
+                continue
+            if req.ids is not None and not set(req.ids) <= set(have):
+                why = f"GPU {','.join(map(str, sorted(set(req.ids) - set(have))))} does not exist"
+            elif req.ids is None and req.count > len(have):
+                why = f"it asks for {req.count} GPUs; this machine has {len(have)}"
+            elif req.min_free_mib and not any(
+                    not m or m >= req.min_free_mib for g, m in have.items()
+                    if req.ids is None or g in req.ids):
+                why = f"no GPU here has {req.min_free_mib} MiB in all"
+            if why and self.store.set_state(entry.id, STARTING, only_from=(QUEUED,)):
+                self._refuse(entry, why)
+
     def _refuse(self, entry: Entry, message: str) -> None:
         self.store.set_state(entry.id, REFUSED, only_from=(STARTING,), message=message,
                              ended_at=time.time(), status="refused")
@@ -253,7 +289,12 @@ class Scheduler:
         from satconf.runs.status import LOCAL_ENGINES
 
         pids = set()
-        for record in scan_runs()[0]:
+        records = {r.id: r for r in scan_runs()[0]}
+        for entry in self.store.entries((RUNNING,)):
+            record = records.get(entry.run_id or "")
+            if record is None or record.ended_at or not _alive(record.pid):
+                return  # it ended since the last look (a short run): look again now
+        for record in records.values():
             if (record.engine in LOCAL_ENGINES and record.pid and not record.ended_at
                     and record.exit_code is None and _alive(record.pid)):
                 pids.add(record.pid)
@@ -319,42 +360,6 @@ def _settled(record: RunRecord) -> RunRecord:
     return record
 
 
-def _tag(record: RunRecord, entry: Entry, devices: list[int]) -> None:
-    """The queue's part of the run's record: request, assignment, sweep."""
-    from satconf.runs.records import RunError, now_iso, run_dir, update_record
-
-    info: dict[str, Any] = {"entry": entry.id, "request": entry.request.to_json(),
-                            "assigned": devices, "cpu_slot": devices[0] if entry.request.cpu
-                            else None, "queued_at": entry.queued_at, "started_at": now_iso()}
-
-    def change(r: RunRecord) -> None:
-        r.extra["queue"] = info
-        if entry.sweep_id:
-            r.extra["sweep"] = {"id": entry.sweep_id, "k": entry.sweep_index}
-    with contextlib.suppress(RunError, OSError):
-        update_record(run_dir(record.id), change)
-
-
-def _adoptable(entry: Entry) -> RunRecord | None:
-    """A run this entry's dead scheduler started but did not get to note down."""
-    from satconf.runs.records import parse_iso, scan_runs
-
-    for record in scan_runs()[0]:
-        queue = record.extra.get("queue")
-        if isinstance(queue, dict):
-            if queue.get("entry") == entry.id:
-                return record
-            continue
-        started = parse_iso(record.started_at)
-        gpus = [] if entry.request.cpu else (entry.assigned or [])
-        if (started is not None and entry.claimed_at is not None
-                and started.timestamp() >= entry.claimed_at - 1 and record.gpus == gpus
-                and record.workspace == entry.spec.get("workspace")
-                and record.values.get("name") == entry.spec["values"].get("name")):
-            return record
-    return None
-
-
 def main() -> int:
     global _DAEMON
     _DAEMON = True
@@ -364,6 +369,11 @@ def main() -> int:
         return 0  # one is running already
     os.ftruncate(lock_fd, 0)
     os.pwrite(lock_fd, f"{os.getpid()}\n".encode(), 0)  # who serves the queue, for `kill`
+    ready = os.environ.pop(READY_ENV, "")
+    if ready.isdigit():  # tell the satconf that started this one (its runs must not inherit it)
+        with contextlib.suppress(OSError):
+            os.write(int(ready), b"ok\n")
+            os.close(int(ready))
     try:
         return Scheduler(QueueStore()).serve(lock_fd, folder)
     except Exception as exc:
