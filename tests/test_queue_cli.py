@@ -145,3 +145,37 @@ def test_max_failures_stops_a_sweep_and_resume_reruns_the_rest(
     after = json.loads(run_satconf("sweep", "show", sweep_id, "--json").stdout)
     assert [r["status"] for r in after["runs"]] == ["succeeded"] * 5
     assert after["runs"][0]["run_id"] == first  # the succeeded run was not rerun
+
+
+def test_a_run_is_checked_again_when_it_starts(tmp_path: Path, run_satconf,
+                                               gpus_env: dict[str, str],
+                                               satconf_home: Path) -> None:
+    """A file the run needs, gone while it waited: refused at its start, never started."""
+    ws = fast_workspace(tmp_path / "ws")
+    assert run_satconf("queue", "pause", env=gpus_env).returncode == 0
+    proc = run_satconf("launch", "--workspace", str(ws), "--no-probe", "--queue",
+                       "--set", "name=gone", env=gpus_env)
+    assert proc.returncode == 0, proc.stderr
+    (ws / "configs" / "model.json").unlink()
+    assert run_satconf("queue", "resume", env=gpus_env).returncode == 0
+    wait_scheduler_gone(satconf_home)
+    (entry,) = QueueStore().entries()
+    assert entry.state == "refused" and "model_config" in (entry.message or "")
+    assert entry.run_id is None
+    assert list((satconf_home / "runs").glob("*/record.json")) == []  # nothing was started
+    shown = run_satconf("queue", "list", "--all", env=gpus_env)
+    assert "refused" in shown.stdout
+
+
+def test_sweep_dry_run_lists_the_runs(tmp_path: Path, run_satconf,
+                                      gpus_env: dict[str, str]) -> None:
+    ws = fast_workspace(tmp_path / "ws")
+    proc = run_satconf("sweep", "--workspace", str(ws), "--no-probe", "--set", "name=d",
+                       "--grid", "batch_size=4,8", "--zip", "seed=1,2", "--dry-run", "--json",
+                       env=gpus_env)
+    assert proc.returncode == 0, proc.stderr
+    runs = json.loads(proc.stdout)["runs"]
+    assert [(r["name"], r["params"]) for r in runs] == [
+        ("d-0", {"seed": "1", "batch_size": "4"}), ("d-1", {"seed": "1", "batch_size": "8"}),
+        ("d-2", {"seed": "2", "batch_size": "4"}), ("d-3", {"seed": "2", "batch_size": "8"})]
+    assert QueueStore().entries() == []

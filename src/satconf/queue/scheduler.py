@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from satconf.runs.records import RunRecord
 
 RECHECK_S = 30.0  # with runs waiting: how often foreign GPU use is looked at again
+POLL_WITHOUT_PIDFD_S = 0.25  # where a run's end cannot be waited on, how often to look
 SETTLE_S = 3.0  # after a run's process ends: the most its supervisor takes to record the end
 LOCK_NAME, WAKE_NAME, LOG_NAME = "scheduler.lock", "wake", "scheduler.log"
 READY_ENV = "SATCONF_SCHEDULER_READY_FD"  # written once the new scheduler holds its lock
@@ -303,8 +304,11 @@ class Scheduler:
         for pid in pids - set(self.pidfds):
             try:
                 self.pidfds[pid] = os.pidfd_open(pid)
-            except OSError:
+            except ProcessLookupError:
                 return  # gone already: look again now
+            except (OSError, AttributeError):  # no pidfd (not Linux >= 5.3): look often
+                timeout = POLL_WITHOUT_PIDFD_S if timeout is None else min(
+                    timeout, POLL_WITHOUT_PIDFD_S)
         _ready, _, _ = select.select([fifo, *self.pidfds.values()], [], [], timeout)
         with contextlib.suppress(OSError):
             while os.read(fifo, 4096):
