@@ -74,25 +74,14 @@ def request_from_args(args: argparse.Namespace) -> GpuRequest:
 
 
 def check_gpus_for(request: GpuRequest) -> str | None:
-    """The `--gpus` the queue-time check uses: the GPUs the run may get (its own, or the
-    first `count` that exist), so that "GPU 3 does not exist" refuses it now."""
-    if request.cpu:
-        return "none"
-    from satconf.gpus import list_gpus
+    """The `--gpus` text the sweep's checks use for a local run of this request."""
+    from satconf.queue.submit import QueueRefused, gpus_for
 
-    listing = list_gpus()
-    have = sorted(g.index for g in listing.gpus)
-    if request.ids is not None:
-        missing = [g for g in request.ids if g not in have]
-        if missing:  # it would wait forever
-            raise CliError(f"GPU {', '.join(map(str, missing))} does not exist (this machine "
-                           f"has {', '.join(map(str, have)) or 'no GPUs'}); nothing was queued")
-        return ",".join(map(str, request.ids))
-    if len(have) < request.count:
-        raise CliError(f"--gpus {request.count}: this machine has {len(have)} GPU(s)"
-                       + (f" ({listing.error})" if listing.error else "")
-                       + "; use --slots K to queue CPU runs")
-    return ",".join(map(str, have[:request.count]))
+    try:
+        gpus = gpus_for(request)
+    except QueueRefused as exc:
+        raise CliError(str(exc)) from None
+    return ",".join(map(str, gpus)) if gpus else "none"
 
 
 def launch_queued(args: argparse.Namespace) -> int:
@@ -100,41 +89,36 @@ def launch_queued(args: argparse.Namespace) -> int:
     from satconf.cli.check import render
     from satconf.cli.common import config_from_args
     from satconf.cli.launch import training_env
-    from satconf.launch import prepare
-    from satconf.queue.scheduler import ensure_scheduler
-    from satconf.queue.spec import spec_of
+    from satconf.queue.submit import QueueRefused, queue_run
 
     request = request_from_args(args)
-    args.gpus = check_gpus_for(request)
+    args.gpus = None  # with --queue, --gpus is the request, not CUDA_VISIBLE_DEVICES
     config = config_from_args(args)
     env = None if args.no_probe else training_env(args, config.python)
-    prepared = prepare(config, env=env, inspect=env is not None, submitting=True,
-                       timeout=args.timeout)
-    if prepared.engine != "local":
-        raise CliError(f"--queue runs on this machine; the {prepared.engine} engine has its "
-                       "own queue (leave out --queue)", EXIT_USAGE)
-    shown = [f for f in prepared.findings if f.level != "info"]
+    try:
+        queued = queue_run(config, request, env=env, inspect=env is not None,
+                           priority=args.priority, force=args.force, slots=args.slots,
+                           timeout=args.timeout)
+    except QueueRefused as exc:
+        if exc.prepared is not None:
+            shown = [f for f in exc.prepared.findings if f.level != "info"]
+            if shown:
+                warn("preflight:\n" + render(shown))
+        raise CliError(str(exc) + (" (fix them, or --force to queue anyway)"
+                                   if exc.prepared is not None and exc.prepared.errors
+                                   else ""), EXIT_ERRORS) from None
+    shown = [f for f in queued.prepared.findings if f.level != "info"]
     if shown:
         warn("preflight:\n" + render(shown))
-    if prepared.errors and not args.force:
-        raise CliError(f"{len(prepared.errors)} error(s); nothing was queued "
-                       "(fix them, or --force to queue anyway)", EXIT_ERRORS)
-    store = _store()
-    if request.cpu:
-        store.set_setting("cpu_slots", str(max(args.slots, 1)))
-    name = config.values.get("name")
-    entry_id = store.enqueue(spec_of(config), request, name=name if isinstance(name, str)
-                             else None, priority=args.priority, force=args.force)
-    started = ensure_scheduler(store)
-    position = store.positions().get(entry_id)
     if args.json:
-        print_json({"queued": entry_id, "position": position, "request": request.to_json(),
-                    "scheduler_started": started})
+        print_json({"queued": queued.entry_id, "position": queued.position,
+                    "request": request.to_json(), "scheduler_started": queued.scheduler_started})
     else:
-        print(f"queued as {entry_id} (position {position or '-'}, {request.describe()})"
-              + ("; scheduler started" if started else ""))
+        print(f"queued as {queued.entry_id} (position {queued.position or '-'}, "
+              f"{request.describe()})" + ("; scheduler started" if queued.scheduler_started
+                                          else ""))
         print("see `satconf queue list`; take it off with `satconf queue cancel "
-              f"{entry_id}`")
+              f"{queued.entry_id}`")
     return EXIT_OK
 
 
