@@ -238,6 +238,18 @@ class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
         if not isinstance(self.screen, RunsScreen):
             self.push_screen(RunsScreen())
 
+    def action_open_queue(self) -> None:
+        from satconf.tui.queue_screen import QueueScreen
+
+        if not isinstance(self.screen, QueueScreen):
+            self.push_screen(QueueScreen())
+
+    def action_queue_run(self) -> None:
+        from satconf.tui.queue_screen import queue_form_run
+
+        config = self.config  # read here; the checks and the queueing run off the UI thread
+        self.run_worker(lambda: queue_form_run(self, config), thread=True, group="queue")
+
     def action_save_profile(self) -> None:
         self.profile_flow.save()
 
@@ -323,6 +335,10 @@ class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Launch", "Check and start train.py with this configuration",
                             self.action_launch)
+        yield SystemCommand("Queue", "Check, then queue this run until its GPUs are free",
+                            self.action_queue_run)
+        yield SystemCommand("Queue screen", "Waiting and running queued runs: cancel, move, "
+                            "pause", self.action_open_queue)
         yield SystemCommand("Save profile", "Save the form as the current profile",
                             self.action_save_profile)
         yield SystemCommand("Save profile as", "Save the form as a new named profile",

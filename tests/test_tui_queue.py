@@ -1,0 +1,67 @@
+"""Pilot tests of the form's Queue action and the queue screen (real queue database)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from queue_support import fast_workspace, present_gpus
+from satconf.queue.store import QueueStore
+from satconf.tui.app import make_app
+from satconf.tui.queue_screen import QueueScreen
+
+from tui_support import sync
+
+
+async def until(cond: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if cond():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@sync
+async def test_queue_from_the_form_then_cancel_on_the_queue_screen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SATCONF_FAKE_GPUS", str(present_gpus(tmp_path / "gpus.json")))
+    ws = fast_workspace(tmp_path / "ws")
+    store = QueueStore()
+    store.set_setting("paused", "1")  # nothing starts: the screen shows it waiting
+    app = make_app(ws, deep_checks=False, probe_env=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_queue_run()
+        await until(lambda: any("Queued as" in n.message for n in app._notifications),
+                    "the queued notice")
+        (entry,) = store.entries()
+        assert entry.state == "queued" and entry.request.count == 1
+        app.action_open_queue()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        table = screen.query_one("#queue-table")
+        await until(lambda: table.row_count == 1, "the queued row")
+        assert table.get_row_at(0)[1] == "queued #1"
+        await pilot.press("c")
+        await until(lambda: table.row_count == 0, "the row to go")
+        assert store.get(entry.id).state == "cancelled"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, QueueScreen)
+
+
+@sync
+async def test_the_form_refuses_to_queue_a_gpu_that_does_not_exist(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SATCONF_FAKE_GPUS", str(present_gpus(tmp_path / "gpus.json")))
+    ws = fast_workspace(tmp_path / "ws")
+    app = make_app(ws, deep_checks=False, probe_env=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.set_gpus([5])
+        await pilot.pause()
+        app.action_queue_run()
+        await until(lambda: any("GPU 5 does not exist" in n.message
+                                for n in app._notifications), "the refusal")
+        assert QueueStore().entries() == []
