@@ -179,3 +179,39 @@ def test_sweep_dry_run_lists_the_runs(tmp_path: Path, run_satconf,
         ("d-0", {"seed": "1", "batch_size": "4"}), ("d-1", {"seed": "1", "batch_size": "8"}),
         ("d-2", {"seed": "2", "batch_size": "4"}), ("d-3", {"seed": "2", "batch_size": "8"})]
     assert QueueStore().entries() == []
+
+
+def test_a_claim_whose_scheduler_died_is_requeued_or_adopted(tmp_path: Path,
+                                                            gpus_env: dict[str, str]) -> None:
+    """A scheduler SIGKILLed between its claim and the start: the run goes back in its
+    place; killed after the start but before noting it: the run is adopted, not rerun."""
+    import subprocess
+    import sys
+
+    from satconf.queue.request import GpuRequest
+    from satconf.queue.scheduler import Scheduler
+    from satconf.queue.spec import config_of, spec_of
+    from satconf.runconfig import load_run_config
+    from satconf.runs.records import RunRecord, now_iso, run_dir, write_record
+
+    ws = fast_workspace(tmp_path / "ws")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store = QueueStore()
+    specs = [spec_of(load_run_config(ws, sets=[f"name={n}"])) for n in ("lost", "started")]
+    ids = [store.enqueue(spec, GpuRequest(), name=spec["values"]["name"]) for spec in specs]
+    for gpu, entry_id in enumerate(ids):
+        store.claim(lambda queued, active, e=entry_id, g=gpu: [(e, [g])], dead.pid)
+    started = config_of(specs[1], [1])
+    folder = run_dir("20990101-000000-beef")
+    folder.mkdir(parents=True)
+    write_record(folder, RunRecord(id=folder.name, gpus=[1], values=dict(started.values),
+                                   workspace=str(ws), started_at=now_iso(), exit_code=0,
+                                   ended_at=now_iso()))
+    Scheduler(store).reconcile()
+    first, second = store.get(ids[0]), store.get(ids[1])
+    assert first.state == "queued" and first.assigned is None
+    assert second.state in ("running", "done") and second.run_id == folder.name
+    if second.state == "running":
+        Scheduler(store).reconcile()
+    assert store.get(ids[1]).state == "done"

@@ -142,7 +142,7 @@ class QueueStore:
             self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at each checkpoint
+            self.db.execute("PRAGMA synchronous=FULL")  # a queued run survives a power cut
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise QueueError(f"the queue database {self.path} cannot be opened ({exc})") from None

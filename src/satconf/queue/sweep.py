@@ -221,7 +221,10 @@ def show(store: QueueStore, ref: str) -> dict[str, Any]:
         rows.append({"k": run.k, "name": run.spec["values"].get("name"), "params": run.params,
                      "status": status, "loss": latest_loss(run_id), "run_id": run_id,
                      "attempts": run.attempts})
-    return {"id": sweep.id, "name": sweep.name, "engine": sweep.engine, "state": sweep.state,
+    state = sweep.state
+    if state == "active" and rows and all(r["status"] not in GOING for r in rows):
+        state = "done"  # every run has ended (resume may make it active again)
+    return {"id": sweep.id, "name": sweep.name, "engine": sweep.engine, "state": state,
             "max_failures": sweep.max_failures, "job_ids": sweep.job_ids,
             "axes": sweep.axes, "runs": rows}
 
