@@ -98,30 +98,22 @@ def run_sweep(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise CliError(str(exc), EXIT_ERRORS) from None
     prepared = _prepare_all(args, configs)
-    engine = prepared[0].engine
-    if engine not in ("local", "slurm"):
-        raise CliError(f"a sweep runs on the local queue or as a SLURM job array, not on "
-                       f"{engine}", EXIT_USAGE)
-    from satconf.queue.sweep import refusals
-
-    refused = refusals(prepared)
-    if refused:
-        for line in refused:
-            warn(f"satconf: {line}")
-        raise CliError(f"{len(refused)} of {len(prepared)} runs have errors; nothing was "
-                       f"{'submitted' if engine == 'slurm' else 'queued'}", EXIT_ERRORS)
     if args.dry_run:
+        from satconf.queue.sweep import refusals
+
+        for line in refusals(prepared):
+            warn(f"satconf: {line}")
         rows = [{"k": k, "name": p.config.values.get("name"), "params": run}
                 for k, (p, run) in enumerate(zip(prepared, params, strict=True))]
         if args.json:
-            print_json({"engine": engine, "runs": rows})
+            print_json({"engine": prepared[0].engine, "runs": rows})
         else:
-            print(f"{len(rows)} runs ({engine}):")
+            print(f"{len(rows)} runs ({prepared[0].engine}):")
             for row in rows:
                 print(f"  {row['k']}  {row['name']}  "
                       + " ".join(f"{k}={v}" for k, v in row["params"].items()))
-        return EXIT_OK
-    return _submit(args, engine, axes, params, prepared)
+        return EXIT_ERRORS if refusals(prepared) else EXIT_OK
+    return _submit(args, axes, params, prepared)
 
 
 def _local_gpus(args: argparse.Namespace) -> str | None:
@@ -142,76 +134,42 @@ def _local_gpus(args: argparse.Namespace) -> str | None:
 
 
 def _prepare_all(args: argparse.Namespace, configs: list[Any]) -> list[Prepared]:
-    from satconf.launch import prepare
+    from satconf.queue.sweep_submit import prepare_all
 
     env = None
     if not args.no_probe:
         from satconf.cli.launch import training_env
 
         env = training_env(args, configs[0].python)
-    return [prepare(c, env=env, inspect=False, submitting=True, timeout=args.timeout)
-            for c in configs]
+    return prepare_all(configs, env=env, timeout=args.timeout)
 
 
-def _submit(args: argparse.Namespace, engine: str, axes: Any, params: list[dict[str, str]],
+def _submit(args: argparse.Namespace, axes: Any, params: list[dict[str, str]],
             prepared: list[Prepared]) -> int:
-    from dataclasses import asdict
-
-    from satconf.queue import sweep as sw
-    from satconf.queue.spec import spec_of
-
-    store = _store()
-    stem = str(prepared[0].config.values.get("name", "sweep")).rsplit("-", 1)[0]
-    axes_json = {**asdict(axes), "ranges": {k: asdict(v) for k, v in axes.ranges.items()}}
-    sweep_id = sw.create(store, name=stem, engine=engine, axes=axes_json, params=params,
-                         specs=[spec_of(p.config) for p in prepared],
-                         max_failures=args.max_failures)
-    sweep = sw.load(store, sweep_id)
-    if engine == "slurm":
-        job_id = _submit_slurm(store, sweep, dict(enumerate(prepared)), args.throttle)
-        where = f"SLURM job array {job_id}"
-    else:
-        request = _request(args)
-        if request.cpu:
-            store.set_setting("cpu_slots", str(args.slots))
-        entries = sw.queue_runs(store, sweep, list(range(len(prepared))), request)
-        from satconf.queue.scheduler import ensure_scheduler
-
-        ensure_scheduler(store)
-        where = f"the queue (entries {entries[0]}-{entries[-1]}, {request.describe()} each)"
-    if args.json:
-        print_json({"sweep_id": sweep_id, "runs": len(prepared), "engine": engine})
-    else:
-        print(f"sweep {sweep_id}: {len(prepared)} runs to {where}")
-        print(f"see `satconf sweep show {sweep_id}`")
-    return EXIT_OK
-
-
-def _request(args: argparse.Namespace) -> Any:
     from satconf.queue.request import RequestError, parse_request
-
-    try:
-        return parse_request(str(args.gpus_per_run) if args.slots is None else None,
-                             slots=args.slots)
-    except RequestError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from None
-
-
-def _submit_slurm(store: QueueStore, sweep: Any, prepared: dict[int, Prepared],
-                  throttle: int | None) -> str:
-    from satconf.queue import sweep as sw
-    from satconf.queue.slurm_array import submit_array
+    from satconf.queue.sweep_submit import SweepRefused, submit
     from satconf.runs.records import RunError
 
     try:
-        job_id, run_ids = submit_array(prepared, sweep_id=sweep.id, name=sweep.name,
-                                       folder=sw.sweep_folder(sweep.id), throttle=throttle)
+        request = parse_request(str(args.gpus_per_run) if args.slots is None else None,
+                                slots=args.slots)
+    except RequestError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    try:
+        done = submit(_store(), prepared, params, axes, request=request, slots=args.slots,
+                      throttle=args.throttle, max_failures=args.max_failures)
+    except SweepRefused as exc:
+        for line in exc.lines:
+            warn(f"satconf: {line}")
+        raise CliError(str(exc), EXIT_ERRORS if exc.lines else EXIT_USAGE) from None
     except RunError as exc:
         raise CliError(str(exc)) from None
-    for k, run_id in run_ids.items():
-        sw.set_run(store, sweep.id, k, run_id=run_id, entry_id=None)
-    sw.set_state(store, sweep.id, "active", job_id=job_id)
-    return job_id
+    if args.json:
+        print_json({"sweep_id": done.sweep_id, "runs": done.runs, "engine": done.engine})
+    else:
+        print(f"sweep {done.sweep_id}: {done.runs} runs to {done.where}")
+        print(f"see `satconf sweep show {done.sweep_id}`")
+    return EXIT_OK
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -265,7 +223,13 @@ def run_resume(args: argparse.Namespace) -> int:
                            "nothing was rerun")
         prepared[k] = p
     if sweep.engine == "slurm":
-        where = "SLURM job array " + _submit_slurm(store, sweep, prepared, None)
+        from satconf.queue.sweep_submit import submit_slurm
+        from satconf.runs.records import RunError
+
+        try:
+            where = "SLURM job array " + submit_slurm(store, sweep, prepared, None)
+        except RunError as exc:
+            raise CliError(str(exc)) from None
     else:
         entries = {e.sweep_index: e for e in store.entries() if e.sweep_id == sweep.id}
         last = entries.get(ks[0])

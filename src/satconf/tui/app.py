@@ -250,6 +250,11 @@ class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
         config = self.config  # read here; the checks and the queueing run off the UI thread
         self.run_worker(lambda: queue_form_run(self, config), thread=True, group="queue")
 
+    def action_open_sweep(self) -> None:
+        from satconf.tui.sweep_dialog import open_sweep
+
+        open_sweep(self)
+
     def action_save_profile(self) -> None:
         self.profile_flow.save()
 
@@ -339,6 +344,8 @@ class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
                             self.action_queue_run)
         yield SystemCommand("Queue screen", "Waiting and running queued runs: cancel, move, "
                             "pause", self.action_open_queue)
+        yield SystemCommand("Sweep", "Value lists for fields: many runs to the queue",
+                            self.action_open_sweep)
         yield SystemCommand("Save profile", "Save the form as the current profile",
                             self.action_save_profile)
         yield SystemCommand("Save profile as", "Save the form as a new named profile",
