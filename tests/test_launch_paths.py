@@ -126,6 +126,7 @@ async def _launch_from_form(ws: Path, profile: str) -> str:
                 break
             await asyncio.sleep(0.05)
         assert app.last_run is not None
+        await settle(app, pilot)  # the run view is mounted before the app goes away
         return str(app.last_run.id)
 
 

@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import make_workspace
-
 
 def fresh_python(code: str) -> str:
     """What `code` prints in a new interpreter (sys.modules as a satconf command starts)."""
@@ -30,8 +28,8 @@ def test_pydantic_takes_only_get_plugins_from_its_loader() -> None:
     assert taken == {"get_plugins"}
 
 
-def test_a_whole_dry_run_never_imports_importlib_metadata(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path / "ws")
+def test_a_whole_dry_run_never_imports_importlib_metadata(launchable_workspace: Path) -> None:
+    ws = launchable_workspace
     code = (
         "import sys\n"
         "sys.modules['importlib.metadata'] = None  # any import of it now fails loudly\n"

@@ -66,6 +66,8 @@ def test_supervisor_appends_rows_while_the_run_goes_on(tmp_path: Path) -> None:
     assert [r.step for r in live] == list(range(1, len(live) + 1))
     gate.touch()
     wait_for(lambda: run_status(load_run(run_id)) != "running", "the end of the run")
+    # The watcher reads the log's last bars just after the exit code is recorded.
+    wait_for(lambda: len(list(iter_stored(folder))) >= 27, "the last rows")
     stored = list(iter_stored(folder))
     from_log = list(iter_from_log(folder / "train.log"))
     assert [r.step for r in stored] == list(range(1, 28))
