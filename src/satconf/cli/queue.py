@@ -133,6 +133,10 @@ def queued_for_runs_list() -> list[dict[str, Any]]:
         store = QueueStore()
         positions = store.positions()
         entries = store.entries((QUEUED_STATE, STARTING))
+        if positions:  # waiting runs left by a reboot or a killed scheduler go on now
+            from satconf.queue.scheduler import ensure_scheduler
+
+            ensure_scheduler(store)
     except QueueError:
         return []
     return [{"id": f"queue:{e.id}", "status": "queued" if e.id in positions else "starting",

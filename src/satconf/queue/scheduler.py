@@ -154,7 +154,7 @@ class Scheduler:
         from satconf.runs.status import run_status
 
         for entry in self.store.entries((STARTING,)):
-            if entry.claimed_by == self.me or _alive(entry.claimed_by):
+            if entry.claimed_by == self.me or _claimer_alive(entry):
                 continue
             record = _adoptable(entry)
             if record is not None:
@@ -340,6 +340,24 @@ class Scheduler:
                 os.pwrite(lock_fd, f"{self.me}\n".encode(), 0)
                 continue
             self.wait(fifo, RECHECK_S)
+
+
+def _boot_time() -> float:
+    try:
+        for line in Path("/proc/stat").read_text().splitlines():
+            if line.startswith("btime "):
+                return float(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+def _claimer_alive(entry: Entry) -> bool:
+    """The scheduler that claimed `entry` still runs (a claim from before a reboot never
+    does, whatever process has its pid now)."""
+    if entry.claimed_at is not None and entry.claimed_at < _boot_time():
+        return False
+    return _alive(entry.claimed_by)
 
 
 def _alive(pid: int | None) -> bool:
