@@ -65,6 +65,7 @@ def test_two_processes_queue_ten_runs_each_on_two_gpus(tmp_path: Path,
         assert f"CVD={gpu}" in log_path(r.id).read_text()  # what the process itself saw
     assert {r.extra["queue"]["assigned"][0] for r in records} == {0, 1}  # both GPUs used
     assert overlaps_per_device(records) == []  # no GPU ever ran two runs at once
+    wait_scheduler_gone(satconf_home)  # it leaves once it has noted the last end
     store = QueueStore()
     assert [e.state for e in store.entries()] == ["done"] * 20
     assert {e.run_id for e in store.entries()} == {r.id for r in records}
