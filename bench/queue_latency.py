@@ -123,8 +123,10 @@ def demo_sweep() -> tuple[float, float]:
             if "sweep" in data:
                 spans.append((datetime.fromisoformat(data["ended_at"])
                                - datetime.fromisoformat(data["started_at"])).total_seconds())
-        print(f"  each sweep run: median {statistics.median(spans):.1f} s "
-              f"(alone: {one:.1f} s with satconf's launch)")
+        each = statistics.median(spans)
+        print(f"  each sweep run: median {each:.1f} s (alone: {one:.1f} s with satconf's "
+              f"launch); sweep / (4 x a run of the sweep) = {total / (4 * each):.2f}: what "
+              "the queue itself adds, the rest is two runs sharing the cores")
         return one, total
 
 
