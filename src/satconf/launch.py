@@ -14,10 +14,9 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from satconf.checks import Finding, findings_from_errors, run_checks, sort_findings
-from satconf.checks.finding import error
+from satconf.checks.finding import Finding, error, findings_from_errors, sort_findings
 from satconf.cluster.options import (
     OPTIONS_KEY,
     ClusterOptions,
@@ -25,11 +24,13 @@ from satconf.cluster.options import (
     from_profile_options,
     option_errors,
 )
-from satconf.cluster.plan import EnginePlan
 from satconf.command import PlanError
 from satconf.runconfig import RunConfig
 from satconf.runs.engines import get_engine
 from satconf.runs.records import RunError, RunRecord
+
+if TYPE_CHECKING:
+    from satconf.cluster.plan import EnginePlan
 
 
 class LaunchRefused(RunError):
@@ -156,6 +157,8 @@ def _checks(config: RunConfig, env: Any, *, inspect: bool, timeout: float) -> li
     hit = _CACHE.get(key) if key else None
     if hit is not None:
         return list(hit)
+    from satconf.checks.run import run_checks  # the check modules load only when checking
+
     found = findings_from_errors(config.errors()) + run_checks(config, env, field_errors=False)
     if inspect and env is not None and getattr(env, "ok", False):
         from satconf.checks import inspect_checkpoints
