@@ -112,3 +112,16 @@ def test_torchrun_runs_this_node(run_satconf, tmp_path: Path) -> None:
     assert "--nproc_per_node=2" in record.argv and sys.executable == record.argv[0]
     assert "strategy DDPStrategy" in log and "x 2" in log
     assert list((ws / "checkpoints").glob("epoch=*-step=2.ckpt"))
+
+
+def test_torchrun_foreground_follows_this_node_to_its_end(run_satconf, tmp_path: Path) -> None:
+    """`--engine torchrun --foreground` once raised a TypeError after starting the run."""
+    from tui_support import launchable
+
+    ws = launchable(tmp_path / "ws", "import os\nprint('rank', os.environ.get('RANK'))\n")
+    proc = run_satconf("launch", "--workspace", str(ws), "--engine", "torchrun",
+                       "--gpus-per-node", "0", "--master-addr", "127.0.0.1", "--master-port",
+                       str(29000 + os.getpid() % 900), "--foreground", timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "rank 0" in proc.stdout
+    assert "succeeded" in proc.stderr
