@@ -137,7 +137,8 @@ def queued_for_runs_list() -> list[dict[str, Any]]:
             from satconf.queue.scheduler import ensure_scheduler
 
             ensure_scheduler(store)
-    except QueueError:
+    except QueueError as exc:
+        warn(f"satconf: {exc}; queued runs are not listed")
         return []
     return [{"id": f"queue:{e.id}", "status": "queued" if e.id in positions else "starting",
              "position": positions.get(e.id), "name": e.name, "profile": e.spec.get("profile"),
