@@ -106,8 +106,6 @@ async def keys_and_engines(out: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await idle(pilot)
         await wait_for_checks(app, pilot)
-        await pilot.press("ctrl+f", *"--")
-        await pilot.pause()
         app.go_to_field("cluster.partition")
         await idle(pilot)
         app.save_screenshot("engine.svg", str(out))
