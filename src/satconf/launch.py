@@ -143,6 +143,8 @@ def _unused_options(opts: ClusterOptions, used: tuple[str, ...]) -> list[Finding
     """Options set for another engine: kept in the profile, but this engine ignores them."""
     from satconf.checks.finding import info
 
+    if not opts.model_fields_set:
+        return []  # all defaults (the usual local run): nothing set for another engine
     return [info(f"{OPTIONS_KEY}.{key}", f"{key} is set but the {opts.engine} engine does not "
                  "use it", "it is kept for when the engine is switched back")
             for key in opts.to_options() if key != "engine" and key not in used]

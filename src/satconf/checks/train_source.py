@@ -127,7 +127,22 @@ def _const_str(node: ast.AST | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+_reads: dict[int, tuple[ast.Module, KeyReads]] = {}  # by tree: `parse` hands out the same one
+
+
 def read_keys(tree: ast.Module) -> KeyReads:
+    """`_read_keys`, once per syntax tree (the INI-trap checks ask it once per key)."""
+    hit = _reads.get(id(tree))
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    if len(_reads) > 64:
+        _reads.clear()
+    result = _read_keys(tree)
+    _reads[id(tree)] = (tree, result)
+    return result
+
+
+def _read_keys(tree: ast.Module) -> KeyReads:
     """Keys train.py reads from its flags: `args.<key>`, `getattr(args, "<key>")`,
     `vars(args)["<key>"]` (also through a variable holding `vars(args)`).
 

@@ -35,7 +35,9 @@ class ClusterOptionsError(ValueError):
 class ClusterOptions(BaseModel):
     """How a run is handed to one machine or to a cluster."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # Built on first validation: a local run with no engine table never needs the validator,
+    # and `satconf --help` or the form's first frame should not pay for it.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
     engine: str = Field(
         "local",
@@ -214,6 +216,8 @@ def from_profile_options(options: dict[str, Any] | None) -> ClusterOptions:
     table = (options or {}).get(OPTIONS_KEY)
     if table is not None and not isinstance(table, dict):
         raise ClusterOptionsError("options.cluster must be a table")
+    if not table:
+        return ClusterOptions.model_construct()  # every default is valid: nothing to check
     return parse_options(table)
 
 
