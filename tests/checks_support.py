@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import struct
@@ -125,22 +126,31 @@ def config_for(ws: Path, gpus: list[int] | None = None, **values: Any) -> RunCon
     return dataclasses.replace(config, values={**config.values, **values}, gpus=gpus)
 
 
+@functools.cache
+def probed_interpreter() -> EnvironmentInfo:
+    """The real probe of this test interpreter (torch, Lightning, packages, strategy and
+    precision names), made once per test process in a cache of its own."""
+    import sys
+    import tempfile
+
+    from satconf.environment import probe
+
+    info = probe(sys.executable, cache=Path(tempfile.mkdtemp(prefix="satconf-probe-")))
+    assert info.ok, info.error
+    return info
+
+
 def environment(gpus: tuple[tuple[int, int], ...] = ((8, 0),), **kw: Any) -> EnvironmentInfo:
-    """A training python with CUDA GPUs of the given capabilities (GPUs are the one fake)."""
-    base: dict[str, Any] = {
-        "python_version": "3.11.7", "torch": "2.4.0", "pytorch_lightning": "2.4.0",
-        "lightning": "2.4.0", "cuda_available": bool(gpus), "cuda_version": "12.1",
+    """The training python is this interpreter, as its real probe found it; only the CUDA
+    GPUs (and so CUDA itself) are made up, with the given capabilities. `kw` overrides
+    single facts a test is about (a package missing, a wandb login)."""
+    real = probed_interpreter()
+    fake: dict[str, Any] = {
+        "cuda_available": bool(gpus),
+        "cuda_version": (real.cuda_version or "12.1") if gpus else real.cuda_version,
         "gpus": tuple(ProbeGpu(i, f"GPU{i}", cap, 40000) for i, cap in enumerate(gpus)),
-        "strategies": ("auto", "ddp", "ddp_find_unused_parameters_true", "deepspeed",
-                       "deepspeed_stage_2", "fsdp"),
-        "precisions": ("16-mixed", "bf16-mixed", "32-true", "transformer-engine", "32", "16",
-                       "bf16"),
-        "packages": {"wandb": True, "prefigure": True, "deepspeed": False,
-                     "transformer_engine": False, "comet_ml": False},
-        "wandb_logged_in": True, "python": "/usr/bin/python3",
     }
-    base.update(kw)
-    return EnvironmentInfo(**base)
+    return dataclasses.replace(real, cached=False, **{**fake, **kw})
 
 
 def about(findings: list[Finding], field: str | None, level: str | None = None) -> list[Finding]:

@@ -52,3 +52,24 @@ def parse(argv: Sequence[str], cwd: Path) -> Namespace:
 def namespace_values(ns: Namespace, keys: Sequence[str]) -> dict[str, Any]:
     """The namespace's value for each INI key (argparse's dest replaces `-` with `_`)."""
     return {k: getattr(ns, k.replace("-", "_")) for k in keys}
+
+
+def ini_namespace(text: str, folder: Path) -> dict[str, Any]:
+    """What train.py's `args` holds for a defaults.ini of `text` and no flags, read by the
+    real prefigure: {argparse dest: value}, without the three arguments prefigure adds
+    itself (config_file, name, wandb_config) unless the INI sets them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "defaults.ini").write_text(text, encoding="utf-8")
+    return dict(vars(parse(["python", "train.py"], folder)))
+
+
+def as_prefigure_default(entry: Any) -> Any:
+    """An INI entry's value in prefigure's namespace when no flag is given: a True/False
+    entry is a bare switch whose default is False either way; a `_dir` text is a Path."""
+    from satconf.defaults_ini import Kind
+
+    if entry.kind is Kind.BOOL:
+        return False
+    if entry.kind is Kind.PATH:
+        return Path(entry.text)
+    return entry.value

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -109,14 +111,43 @@ def test_cached_summaries_need_no_interpreter(tmp_path: Path, ckpts: Path, cache
     assert found.level == "warning" and "not inspected" in found.message
 
 
+def test_cached_summary_is_dropped_when_the_file_changes(tmp_path: Path, ckpts: Path) -> None:
+    """The cache is keyed on the file's size and mtime: a checkpoint rewritten in place
+    (the same path, as a training run's last.ckpt is) is inspected again."""
+    ckpt = tmp_path / "last.ckpt"
+    shutil.copy(ckpts / "lightning.ckpt", ckpt)
+    ws = good_workspace(tmp_path / "ws")
+    write_json(ws / "configs" / "model.json", LATENT_MODEL)
+    config = config_for(ws, ckpt_path=str(ckpt))
+    cache = tmp_path / "c"
+    first = inspect_checkpoints(config, environment(python=sys.executable), cache=cache)
+    gone = environment(python=str(tmp_path / "no-python"))
+    assert inspect_checkpoints(config, gone, cache=cache) == first  # the cache answers
+    st = ckpt.stat()
+    os.utime(ckpt, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # touched only
+    (found,) = inspect_checkpoints(config, gone, cache=cache)
+    assert found.level == "warning" and "not inspected" in found.message
+    os.utime(ckpt, ns=(st.st_atime_ns, st.st_mtime_ns))  # same mtime, other size
+    with ckpt.open("ab") as f:
+        f.write(b"\0" * 16)
+    os.utime(ckpt, ns=(st.st_atime_ns, st.st_mtime_ns))
+    (found,) = inspect_checkpoints(config, gone, cache=cache)
+    assert found.level == "warning" and "not inspected" in found.message
+
+
 def test_slow_inspector_is_cut_off(tmp_path: Path, ckpts: Path) -> None:
     python = tmp_path / "python"
     python.write_text("#!/bin/sh\nsleep 60\n")
     python.chmod(0o755)
     ws = good_workspace(tmp_path / "ws")
     config = config_for(ws, ckpt_path=str(ckpts / "lightning.ckpt"))
+    started = time.monotonic()
     found = inspect_checkpoints(config, environment(python=str(python)), timeout=1,
                                 cache=tmp_path / "c")
+    took = time.monotonic() - started
+    # Two probes of 1 s each; killing only the shell would leave `sleep` holding the
+    # pipes for 60 s each.
+    assert took < 20, f"the inspection took {took:.0f} s: the group was not killed"
     # train.py's imports and the checkpoints: each probe is cut off, and says so
     assert [f.level for f in found] == ["warning", "warning"]
     assert all("longer than 1 s" in f.message for f in found)

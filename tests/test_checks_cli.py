@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -105,8 +106,16 @@ def test_refresh_probes_again(tmp_path: Path, run_satconf, probed: Path,
     ws = good_workspace(tmp_path / "ws")
     out = run_satconf("--workspace", str(ws), "check", "--refresh", timeout=300)
     assert "probing the training python" in out.stderr
-    # No GPU here (and none faked): train.py's accelerator='gpu' cannot start.
-    assert ("accelerator='gpu'" in out.stdout) == (out.returncode == 1)
+    # Whether torch sees a GPU, asked of torch itself (none is faked): without one,
+    # train.py's accelerator='gpu' cannot start and the check must say so.
+    cuda = subprocess.run([sys.executable, "-c", "import torch; print(torch.cuda.is_available())"],
+                          capture_output=True, text=True, timeout=300)
+    assert cuda.returncode == 0, cuda.stderr
+    if cuda.stdout.strip() == "False":
+        assert out.returncode == 1, out.stdout
+        assert "sees no CUDA GPU" in out.stdout and "accelerator='gpu'" in out.stdout
+    else:
+        assert "accelerator='gpu'" not in out.stdout
 
 
 def test_checkpoints_are_inspected_inline(tmp_path: Path, run_satconf, probed: Path,

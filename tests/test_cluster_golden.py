@@ -2,7 +2,8 @@
 
 Built from a real workspace (the seed's defaults.ini) through the real config
 and argv builder; only the temporary workspace path and the interpreter are
-replaced by placeholders. `SATCONF_UPDATE_GOLDEN=1` rewrites the files.
+replaced by placeholders. `SATCONF_UPDATE_GOLDEN=1` rewrites a file that differs, and the
+test still fails for it (nothing is ever compared with what the same run wrote).
 """
 
 from __future__ import annotations
@@ -46,11 +47,16 @@ def _placeholders(text: str, workspace: Path) -> str:
 
 def _check(name: str, text: str) -> None:
     path = GOLDEN / name
-    if os.environ.get("SATCONF_UPDATE_GOLDEN") == "1":
+    # Read before any rewrite: the text is always judged against the committed file,
+    # never against what this run just wrote.
+    golden = path.read_text(encoding="utf-8") if path.is_file() else None
+    if golden != text and os.environ.get("SATCONF_UPDATE_GOLDEN") == "1":
         path.parent.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    assert path.is_file(), f"{path} is missing; run with SATCONF_UPDATE_GOLDEN=1 once"
-    assert text == path.read_text(encoding="utf-8")
+        pytest.fail(f"{path} rewritten: review the diff, then rerun without "
+                    "SATCONF_UPDATE_GOLDEN", pytrace=False)
+    assert golden is not None, f"{path} is missing; run with SATCONF_UPDATE_GOLDEN=1 once"
+    assert text == golden
 
 
 @pytest.mark.parametrize("nodes", sorted(CASES))

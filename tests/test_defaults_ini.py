@@ -18,7 +18,7 @@ from satconf.fields import build_fieldset
 from satconf.schema import CONFIG_FILES, EXTRA, GROUPS
 
 from conftest import SEED_INI, make_workspace
-from prefig import namespace_values, parse
+from prefig import as_prefigure_default, ini_namespace, namespace_values, parse
 
 
 def _write(tmp_path: Path, text: str | bytes) -> Path:
@@ -62,12 +62,43 @@ def test_help_is_the_comment_above_and_lines_are_exact() -> None:
         assert text[entry.line - 1].startswith(entry.key)
 
 
+def assert_prefigure_agrees(text: str, folder: Path) -> None:
+    """satconf's reading of `text` against the real prefigure's: every registered key with
+    prefigure's default, in its case; no key after the stop key."""
+    ini = parse_defaults_ini(text, folder / "defaults.ini")
+    got = ini_namespace(text, folder)
+    for key, entry in ini.entries.items():
+        dest = key.replace("-", "_")
+        if not entry.registered:
+            assert key == ini.stop_key or dest not in got, key
+            continue
+        if key == "name":
+            continue  # prefigure's own --name (default None) wins over the INI's
+        assert dest in got, (key, sorted(got))
+        want = got[dest]
+        mine = as_prefigure_default(entry)
+        assert mine == want and type(mine) is type(want), (key, mine, want)
+    registered = {k.replace("-", "_") for k, e in ini.entries.items() if e.registered}
+    assert set(got) - registered <= {"config_file", "name", "wandb_config"}
+
+
+ODD_INI = (
+    "[DEFAULTS]\nMixedCase = 1\nflag = True\noff = False\nlow = true\n"
+    "out = 'my_dir'\nraw = hello world\nlist = [1, 2]\nempty =\n"
+    "wandb_config = ''\nafter = 3\n"
+)
+
+
+def test_oddities_as_the_real_prefigure_reads_them(tmp_path: Path) -> None:
+    assert_prefigure_agrees(ODD_INI, tmp_path / "odd")
+    assert_prefigure_agrees(SEED_INI.read_text(), tmp_path / "seed")
+    # The stop key may also be config_file; keys' case is kept by both.
+    assert_prefigure_agrees("[DEFAULTS]\nBatch_Size = 2\nsave_dir = 'x_dir'\n"
+                            "config_file = 'defaults.ini'\nlate = 1\n", tmp_path / "cf")
+
+
 def test_oddities(tmp_path: Path) -> None:
-    ini = read_defaults_ini(_write(tmp_path, (
-        "[DEFAULTS]\nMixedCase = 1\nflag = True\noff = False\nlow = true\n"
-        "out = 'my_dir'\nraw = hello world\nlist = [1, 2]\nempty =\n"
-        "wandb_config = ''\nafter = 3\n"
-    )))
+    ini = read_defaults_ini(_write(tmp_path, ODD_INI))
     e = ini.entries
     assert "MixedCase" in e  # case kept
     assert (e["flag"].value, e["flag"].kind) == (True, Kind.BOOL)
@@ -157,6 +188,7 @@ def test_rendered_ini_reads_back_to_the_same_values(tmp_path: Path) -> None:
     got = {k: e.value for k, e in ini.entries.items()}
     assert got == {**values, "recover": "false"}
     assert ini.entries["name"].help == "the run second line"
+    assert_prefigure_agrees(text, tmp_path / "pf")  # and the real prefigure reads the same
 
 
 def test_percent_in_literals_and_odd_line_breaks(tmp_path: Path) -> None:

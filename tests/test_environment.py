@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -95,8 +96,12 @@ def test_not_executable(tmp_path: Path) -> None:
 def test_hanging_interpreter_is_cut_off(tmp_path: Path) -> None:
     # The grandchild `sleep` holds the output pipe: the whole group must be killed.
     python = _script(tmp_path / "python", "sleep 60 &\nsleep 60\n")
+    started = time.monotonic()
     info = probe(python, cache=tmp_path / "cache", timeout=1)
+    took = time.monotonic() - started
     assert info.error and "did not answer within 1 s" in info.error
+    # Killing only the shell would leave the sleeps holding the pipe for 60 s.
+    assert took < 20, f"the probe took {took:.0f} s: the group was not killed"
 
 
 def test_satconf_process_never_imports_torch(tmp_path: Path) -> None:

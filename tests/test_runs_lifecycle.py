@@ -120,12 +120,15 @@ def test_secret_named_variables_never_reach_the_record(tmp_path: Path) -> None:
 
     plan = LaunchPlan(argv=(sys.executable, "-c", "import os; print(os.environ['WANDB_API_KEY'])"),
                       env={"WANDB_API_KEY": "s3cr3t", "HF_TOKEN": "t0k", "DB_PASSWORD": "pw",
-                           "MY_SECRET_X": "x", "KEEP_ME": "1"}, cwd=str(tmp_path))
+                           "MY_SECRET_X": "x", "KEEP_ME": "1",
+                           # names are matched in any case: env vars are case-sensitive
+                           "wandb_api_key": "low", "Hf_Token": "mixed"}, cwd=str(tmp_path))
     record = start_plan(plan)
     wait_for(ended(record.id), "the run to end")
     assert load_run(record.id).env == {"KEEP_ME": "1"}
     assert log_path(record.id).read_text().strip() == "s3cr3t"
-    assert "s3cr3t" not in (log_path(record.id).parent / "record.json").read_text()
+    saved = (log_path(record.id).parent / "record.json").read_text()
+    assert not [v for v in ("s3cr3t", "t0k", "low", "mixed") if f'"{v}"' in saved]
 
 
 def test_failing_train_py_gives_failed_with_its_code_and_log_tail(tmp_path: Path,
@@ -221,6 +224,39 @@ def test_ctrl_c_in_foreground_is_forwarded_as_sigint(tmp_path: Path) -> None:
     assert [s.signal for s in record.stop_steps] == ["SIGINT"]
 
 
+# Shrugs off SIGINT (as a training stuck in a collective can); SIGTERM ends it.
+DEAF_TRAIN = """\
+import signal, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+print("ready", flush=True)
+while True:
+    time.sleep(0.05)
+"""
+
+
+def test_second_ctrl_c_in_foreground_stops_the_run_harder(tmp_path: Path) -> None:
+    ws = workspace(tmp_path, DEAF_TRAIN)
+    proc, run_id = _start_foreground(ws)
+    assert proc.stderr is not None
+    wait_for(log_has(run_id, "ready"), "the training to start")
+    proc.send_signal(signal.SIGINT)
+    for line in proc.stderr:  # the first Ctrl-C is acted on: SIGINT sent, and said so
+        if "sent SIGINT to run" in line:
+            break
+    assert run_status(load_run(run_id)) == "running"  # the training ignored it
+    proc.send_signal(signal.SIGINT)
+    # SIGTERM ends it at once; a second SIGINT alone never would.
+    try:
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        proc.kill()  # only if it is still following a run it failed to stop
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert "stopping run" in stderr
+    record = load_run(run_id)
+    assert [s.signal for s in record.stop_steps] == ["SIGINT", "SIGTERM"]
+    assert run_status(record) == "stopped" and record.exit_signal == "SIGTERM"
+
+
 def test_stop_escalates_to_sigterm_then_sigkill(tmp_path: Path) -> None:
     from satconf.runconfig import load_run_config
     from satconf.runs import start_run
@@ -258,10 +294,15 @@ def test_a_record_read_before_the_end_is_not_taken_for_lost(tmp_path: Path) -> N
     from satconf.runs import start_plan
     from satconf.runs.procs import process_alive
 
-    plan = LaunchPlan(argv=(sys.executable, "-c", "import time; time.sleep(0.3)"),
+    # The run ends when the test says so (opening the FIFO), not after a guessed sleep.
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    plan = LaunchPlan(argv=(sys.executable, "-c", f"open({str(gate)!r}).read()"),
                       cwd=str(tmp_path))
     stale = load_run(start_plan(plan).id)  # pid known, no exit code yet
     assert stale.exit_code is None and stale.supervisor_pid is not None
+    with open(gate, "w"):
+        pass  # the training's read returns: it exits 0
     wait_for(lambda: not process_alive(stale.supervisor_pid, stale.supervisor_start),
              "the supervisor to write the exit code and exit")
     assert stale.exit_code is None  # still the old snapshot

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -145,11 +144,13 @@ def test_follow_log_from_a_thread(tmp_path: Path) -> None:
     log = tmp_path / "train.log"
     stop = threading.Event()
     seen: list[str] = []
-    got_three = threading.Event()
+    got_one, got_three = threading.Event(), threading.Event()
 
     def reader() -> None:
         for line in follow_log(log, stop, poll=0.01):
             seen.append(line)
+            if len(seen) == 1:
+                got_one.set()
             if len(seen) == 3:
                 got_three.set()
 
@@ -157,7 +158,9 @@ def test_follow_log_from_a_thread(tmp_path: Path) -> None:
     thread.start()  # before the file exists: it is waited for
     with open(log, "ab", buffering=0) as f:
         f.write(b"one\ntw")
-        time.sleep(0.05)  # a line written in two pieces is still one line
+        # "one" came out, so "tw" was read with it: a line written in two pieces,
+        # the second after the first was read, is still one line.
+        assert got_one.wait(30)
         f.write(b"o\r\nthr\xffee\n")
     assert got_three.wait(30)
     stop.set()

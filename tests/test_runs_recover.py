@@ -125,6 +125,16 @@ def test_a_logger_run_looks_only_under_its_own_name(tmp_path: Path) -> None:
     assert find_recover_checkpoint(values(logger="wandb", name="other"), tmp_path) is None
 
 
+def test_a_run_name_with_glob_characters_matches_only_itself(tmp_path: Path) -> None:
+    # Unescaped, "exp[12]*" would also match the folders of runs "exp1" and "exp2-long".
+    mine = touch(tmp_path / "ckpts" / "exp[12]*" / "id1" / "checkpoints" / "epoch=0-step=10.ckpt")
+    touch(tmp_path / "ckpts" / "exp1" / "id2" / "checkpoints" / "epoch=9-step=9000.ckpt")
+    touch(tmp_path / "ckpts" / "exp2-long" / "id3" / "checkpoints" / "epoch=9-step=8000.ckpt")
+    assert find_recover_checkpoint(values(logger="wandb", name="exp[12]*"), tmp_path) \
+        == mine.resolve()
+    assert find_recover_checkpoint(values(logger="wandb", name="exp?"), tmp_path) is None
+
+
 # Checkpoints as stable-audio-tools saves them: each embeds the model config it trained.
 MAKE_CKPTS = r'''
 import json, sys, torch

@@ -16,10 +16,12 @@ from tui_support import (
     RECORDER,
     SIZE,
     checked,
+    choose,
     launchable,
     retype,
     settle,
     sync,
+    toggle,
 )
 
 
@@ -61,16 +63,29 @@ async def test_launch_key_starts_the_previewed_command(launch_ws: Path,
 
 
 @sync
-async def test_error_findings_block_launch(ws: Path) -> None:
-    # The seed's model_config is empty: train.py would open('') first thing.
+async def test_error_findings_block_launch(tmp_path: Path) -> None:
+    from satconf.tui.dialogs import ConfirmScreen
+
+    # A workspace the checks would let launch but for one error: model_config names a
+    # file that is not there (train.py would open() it first thing). No warnings either,
+    # so without the refusal f5 would start the run at once.
+    ws = launchable(tmp_path / "sat-bad")
+    ini = ws / "defaults.ini"
+    ini.write_text(ini.read_text().replace("'configs/model.json'", "'configs/missing.json'"),
+                   encoding="utf-8")
     app = make_app(ws, deep_checks=True, probe_env=False)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f5")
         await checked(app, pilot)
         errors = [f for f in app.findings if f.level == "error"]
-        assert any(f.field == "model_config" for f in errors)
-        assert app.findings_panel.error_count == len(errors)
+        assert [f.field for f in errors] == ["model_config"]
+        assert not [f for f in app.findings if f.level == "warning"]
+        assert app.findings_panel.error_count == 1
+        await pilot.press("f5")
+        await settle(app, pilot)
+        refusals = [n.message for n in app._notifications if "Launch refused" in n.message]
+        assert refusals and "1 check(s) failed" in refusals[0]  # f5 was heard, and refused
+        assert not isinstance(app.screen, ConfirmScreen)
+        await app.workers.wait_for_complete()
         assert app.last_run is None and not (ws / "launched.json").exists()
 
 
@@ -87,6 +102,56 @@ async def test_palette_commands_and_copy(ws: Path) -> None:
         assert app.clipboard.startswith("cd ") and "train.py" in app.clipboard
 
 
+async def run_palette_command(app: SatconfApp, pilot, title: str) -> None:
+    """ctrl+p, type the command's title, enter: as a user picks it from the palette."""
+    from textual.command import CommandPalette
+
+    await pilot.press("ctrl+p")
+    for _ in range(50):
+        await pilot.pause()
+        if isinstance(app.screen, CommandPalette):
+            break
+    assert isinstance(app.screen, CommandPalette)
+    await pilot.press(*title)
+    for _ in range(100):  # the palette searches in a worker
+        await pilot.pause(0.02)
+        shown = app.screen.query("CommandList Option")
+        if shown and title in str(shown.first().prompt):
+            break
+    await pilot.press("enter")
+    for _ in range(50):
+        await pilot.pause()
+        if not isinstance(app.screen, CommandPalette):
+            break
+
+
+@pytest.mark.parametrize(("title", "screen"), [
+    ("Runs", "RunsScreen"), ("Open profile", "ProfilesScreen"), ("Choose GPUs", "GpuPicker"),
+    ("Show the whole command", "CommandScreen"), ("Queue screen", "QueueScreen"),
+])
+@sync
+async def test_palette_commands_open_their_screens(ws: Path, title: str, screen: str) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await run_palette_command(app, pilot, title)
+        assert type(app.screen).__name__ == screen
+
+
+@sync
+async def test_palette_copy_and_launch_act(ws: Path) -> None:
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await run_palette_command(app, pilot, "Copy command")
+        assert app.clipboard == app.preview.command and "train.py" in app.clipboard
+        await run_palette_command(app, pilot, "Launch")
+        await checked(app, pilot)
+        # The seed's model_config is empty: launching from the palette is refused.
+        assert any("Launch refused" in n.message for n in app._notifications)
+        assert app.last_run is None
+
+
 @sync
 async def test_warnings_ask_before_launch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from satconf.tui.dialogs import ConfirmScreen
@@ -99,7 +164,8 @@ async def test_warnings_ask_before_launch(tmp_path: Path, monkeypatch: pytest.Mo
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         key = next(s.key for s in app.config.fields if "comet" in s.choices)
-        app.form.set_value(key, "comet")  # as if picked in the select
+        await choose(pilot, app, key, "comet")
+        assert app.config.values[key] == "comet"
         for attempt, answer in (("first", "n"), ("second", "y")):
             await pilot.press("f5")
             for _ in range(200):
@@ -123,12 +189,20 @@ async def test_warnings_ask_before_launch(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 @pytest.mark.slow
+@pytest.mark.unprobed  # the real probe runs now (seconds), after the rows are on screen
 @sync
 async def test_probe_fills_selects_with_what_lightning_accepts(ws: Path) -> None:
     from textual.widgets import Select
 
     app = make_app(ws)  # the real probe of the training python (this interpreter)
     async with app.run_test(size=SIZE) as pilot:
+        for _ in range(50):
+            await pilot.pause()
+            if app.form.complete:
+                break
+        # The selects exist before the probe answers, so what they offer afterwards
+        # comes from the update, not from rows built after it.
+        assert app.form.complete and app.state.env is None
         for _ in range(1200):
             await pilot.pause(0.1)
             if app.state.deep is not None and app.state.env is not None:
@@ -136,17 +210,20 @@ async def test_probe_fills_selects_with_what_lightning_accepts(ws: Path) -> None
         env = app.state.env
         assert env is not None and env.ok, getattr(env, "error", None)
         assert env.strategies and env.precisions
-        for key, names in app.form.choices.items():
-            if key not in app.config.fields:
-                continue  # an engine option: its choices are satconf's own
-            spec = app.config.fields[key]
-            if spec.choices and names != spec.choices:  # narrowed/extended by the probe
-                select = app.form.editor(key)
-                assert isinstance(select, Select)
-                offered = {value for _, value in select._options}
-                assert set(names) <= offered
+        probed = {key: names for key, names in app.form.choices.items()
+                  if key in app.config.fields and app.config.fields[key].choices}
         strategy = next(s.key for s in app.config.fields if "ddp" in s.choices)
-        assert set(env.strategies) <= set(app.form.choices[strategy])
+        precision = next(s.key for s in app.config.fields if "bf16-mixed" in s.choices)
+        assert {strategy, precision} <= set(probed)
+        for key in (strategy, precision):
+            select = app.form.editor(key)
+            assert isinstance(select, Select)
+            offered = [value for _, value in select._options if value is not Select.BLANK]
+            # Lightning's names in the probe's order (the schema lists them otherwise).
+            assert offered == list(probed[key]), key
+            assert offered != list(app.config.fields[key].choices), key
+        assert set(env.strategies) <= set(probed[strategy])
+        assert set(env.precisions) <= set(probed[precision])
 
 
 def test_run_goes_on_after_the_tui_quits(tmp_path: Path) -> None:
@@ -154,8 +231,11 @@ def test_run_goes_on_after_the_tui_quits(tmp_path: Path) -> None:
 
     from satconf.runs import load_run, run_status
 
-    slow = "import time\ntime.sleep(1.5)\n" + RECORDER
-    ws = launchable(tmp_path / "slow", slow)
+    # The training waits for the test (a FIFO it reads) instead of a guessed sleep.
+    gate = tmp_path / "gate"
+    os.mkfifo(gate)
+    gated = f"open({str(gate)!r}).read()\n" + RECORDER
+    ws = launchable(tmp_path / "slow", gated)
     app = make_app(ws, deep_checks=False)
 
     async def launch_and_quit() -> str:
@@ -172,7 +252,10 @@ def test_run_goes_on_after_the_tui_quits(tmp_path: Path) -> None:
         return app.last_run.id
 
     run_id = asyncio.run(launch_and_quit())
-    assert not (ws / "launched.json").exists()  # still sleeping when the app was gone
+    assert run_status(load_run(run_id)) == "running"  # the app is gone, the run is not
+    assert not (ws / "launched.json").exists()
+    with open(gate, "w"):
+        pass  # now let the training go on
     for _ in range(600):
         if run_status(load_run(run_id)) != "running":
             break
@@ -228,6 +311,44 @@ async def test_run_view_stops_the_run(tmp_path: Path) -> None:
         assert "exit code" in str(screen.query_one("#run-status").render())
 
 
+CHATTY = ("import time\nfor i in range(200):\n    print('step', i, flush=True)\n"
+          "i = 200\nwhile True:\n    print('step', i, flush=True)\n    i += 1\n"
+          "    time.sleep(0.05)\n")
+
+
+@sync
+async def test_run_view_f_follows_the_tail_again(tmp_path: Path) -> None:
+    from textual.widgets import RichLog
+
+    from satconf.runs import stop_run
+
+    app = make_app(launchable(tmp_path / "chatty", CHATTY), deep_checks=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await launch_into_run_view(app, pilot)
+        try:
+            log = screen.query_one(RichLog)
+            await pilot.press("home")  # scrolled back: the tail pauses
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if screen.unseen:
+                    break
+            assert not screen.following and screen.unseen
+            assert "f: follow" in str(screen.query_one("#run-status").render())
+            assert not log.is_vertical_scroll_end
+            await pilot.press("f")
+            await pilot.pause()
+            assert screen.following and screen.unseen == 0
+            assert "paused" not in str(screen.query_one("#run-status").render())
+            seen = screen.lines_seen
+            for _ in range(200):  # more lines come in: they keep the view at the end
+                await pilot.pause(0.05)
+                if screen.lines_seen > seen + 2:
+                    break
+            assert screen.lines_seen > seen + 2 and log.is_vertical_scroll_end
+        finally:
+            stop_run(screen.record.id, grace=(0.5, 0.5))
+
+
 @sync
 async def test_preview_shows_the_checkpoint_recover_resumes(ws: Path) -> None:
     out = ws / "out"
@@ -239,12 +360,11 @@ async def test_preview_shows_the_checkpoint_recover_resumes(ws: Path) -> None:
         await settle(app, pilot)
         await retype(pilot, app, "save_dir", "out")
         # Without a logger train.py writes save_dir/*.ckpt (with wandb: save_dir/<name>/...).
-        app.form.set_value("logger", "none")
-        await pilot.pause()
+        await choose(pilot, app, "logger", "none")
         assert app.preview.plan is not None
         assert not any(a.startswith("--ckpt-path") for a in app.preview.plan.argv)
-        app.form.set_value("recover", True)
-        await pilot.pause()
+        await toggle(pilot, app, "recover")
+        assert app.config.values["recover"] is True
         argv = app.preview.plan.argv
         assert f"--ckpt-path={(out / 'epoch=2-step=300.ckpt').resolve()}" in argv
         assert "resuming from" in str(app.preview.render())

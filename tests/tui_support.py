@@ -120,3 +120,40 @@ def error_text(app: SatconfApp, key: str) -> str:
     if not found or not found.first().display:
         return ""
     return str(found.first().render())
+
+
+async def choose(pilot, app: SatconfApp, key: str, value: str) -> None:
+    """Pick `value` in a field's Select with the keyboard: focus, enter opens the list,
+    arrows move to the value, enter takes it."""
+    from textual.widgets import Select
+    from textual.widgets._select import SelectOverlay
+
+    app.form.focus_field(key)
+    await pilot.pause()
+    select = app.form.editor(key)
+    assert isinstance(select, Select) and app.focused is select, app.focused
+    await pilot.press("enter")
+    await pilot.pause()
+    overlay = select.query_one(SelectOverlay)
+    assert select.expanded
+    values = [v for _, v in select._options]
+    target = values.index(value)
+    here = overlay.highlighted if overlay.highlighted is not None else 0
+    step = "down" if target > here else "up"
+    await pilot.press(*[step] * abs(target - here), "enter")
+    await pilot.pause()
+    assert select.value == value, (key, select.value)
+
+
+async def toggle(pilot, app: SatconfApp, key: str) -> None:
+    """Flip a field's Switch with the space bar, as a user does."""
+    from textual.widgets import Switch
+
+    app.form.focus_field(key)
+    await pilot.pause()
+    switch = app.form.editor(key)
+    assert isinstance(switch, Switch) and app.focused is switch, app.focused
+    before = switch.value
+    await pilot.press("space")
+    await pilot.pause()
+    assert switch.value is not before
