@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # looked like a hang. Each step also says what it does.
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench screenshots mutate clean
 
 $(VENV)/bin/python:
 	@echo "==> satconf set-up 1/3: a virtual environment in $(VENV)"
@@ -54,6 +54,11 @@ bench: $(TVENV)/.test
 
 screenshots: $(TVENV)/.test
 	$(TPY) scripts/screenshots.py
+
+# Mutation testing of the core modules (tens of minutes; not part of `make test` or CI).
+# One module: make mutate MODULES=runs/recover.py
+mutate: $(TVENV)/.test
+	$(TPY) scripts/mutate.py --survivors $(MODULES)
 
 clean:
 	rm -rf $(VENV) $(TVENV) .pytest_cache

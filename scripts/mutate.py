@@ -1,0 +1,132 @@
+"""`make mutate`: mutation testing of satconf's core modules with mutmut, one module at a time.
+
+Why per module: mutmut runs the selected tests once per mutant, and this machine has few
+cores, so each module is mutated on its own with only the tests that cover it (MODULES).
+Each module runs in a scratch copy of the checkout (src/, tests/, pyproject.toml with a
+[tool.mutmut] section written for that module), so the working tree and its mutants/
+folder are never touched. Prints the score per module (killed / all mutants) and, with
+--survivors, each surviving mutant's diff.
+
+Not part of `make test` or `.ci/run`: a full run takes tens of minutes.
+
+    python scripts/mutate.py [--survivors] [--max-children N] [module ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# module under src/satconf -> the tests that cover it (kept in-process where possible:
+# a test that runs satconf in a subprocess imports the unmutated checkout and kills nothing).
+MODULES: dict[str, list[str]] = {
+    # the argv oracle: every flag parsed back by the real prefigure (test_launch_paths also
+    # covers command.py, through the TUI, but costs seconds per mutant)
+    "command.py": ["tests/test_argv_prefigure.py"],
+    "defaults_ini.py": ["tests/test_defaults_ini.py", "tests/test_checks_logger_ini.py"],
+    "runs/status.py": ["tests/test_runs_lifecycle.py", "tests/test_runs_records.py",
+                       "tests/test_faults_runs.py"],
+    "runs/recover.py": ["tests/test_runs_recover.py"],
+    "checks/paths.py": ["tests/test_checks_paths.py"],
+    "checks/hardware.py": ["tests/test_checks_hardware.py"],
+    "launch.py": ["tests/test_launch_paths.py", "tests/test_cluster_engine.py"],
+}
+
+# mutmut's words for a mutant the tests caught. Its "no tests" (no selected test runs the
+# mutated function) counts as survived.
+KILLED = {"killed", "timeout", "segfault"}
+
+
+def mutmut_section(module: str, tests: list[str]) -> str:
+    quoted = ", ".join(f'"{t}"' for t in tests)
+    return (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["src"]\n'
+        f'only_mutate = ["src/satconf/{module}"]\n'
+        f"pytest_add_cli_args_test_selection = [{quoted}]\n"
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]\n'
+    )
+
+
+def scratch_copy(module: str, tests: list[str], into: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
+    shutil.copytree(ROOT / "src", into / "src", ignore=ignore)
+    shutil.copytree(ROOT / "tests", into / "tests", ignore=ignore)
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    text = re.sub(r"\n\[tool\.mutmut\]\n(?:[^\[].*\n?)*", "\n", text)  # ours replaces any
+    (into / "pyproject.toml").write_text(text + mutmut_section(module, tests), encoding="utf-8")
+
+
+def results(work: Path) -> dict[str, str]:
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
+                         cwd=work, capture_output=True, text=True)
+    found: dict[str, str] = {}
+    for line in out.stdout.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and name:
+            found[name] = status.strip()
+    return found
+
+
+def run_module(module: str, max_children: int, survivors: bool,
+               keep: Path | None) -> tuple[int, int]:
+    tests = MODULES[module]
+    work = Path(tempfile.mkdtemp(prefix="satconf-mutate-"))
+    try:
+        scratch_copy(module, tests, work)
+        # pytest keeps only its last 3 temporary folders under one root: a root of our own,
+        # so other pytest sessions on the machine cannot delete a mutant run's files.
+        env = {**os.environ, "WANDB_MODE": "disabled", "WANDB_SILENT": "true",
+               "PYTEST_DEBUG_TEMPROOT": str(work / "tmp")}
+        (work / "tmp").mkdir()
+        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)],
+                       cwd=work, env=env, stdout=subprocess.DEVNULL, check=False)
+        found = results(work)
+        killed = sum(1 for s in found.values() if s in KILLED)
+        left = sorted(n for n, s in found.items() if s not in KILLED)
+        if survivors:
+            for name in left:
+                print(f"--- {module}: {name} ({found[name]})")
+                show = subprocess.run([sys.executable, "-m", "mutmut", "show", name],
+                                      cwd=work, capture_output=True, text=True)
+                print(show.stdout.rstrip())
+        return killed, len(found)
+    finally:
+        if keep is not None:
+            shutil.copytree(work / "mutants", keep / module.replace("/", "_"), dirs_exist_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"default: all of {', '.join(MODULES)}")
+    parser.add_argument("--max-children", type=int, default=1,
+                        help="mutants tested at once (default 1: the tests start processes)")
+    parser.add_argument("--survivors", action="store_true", help="show each surviving mutant")
+    parser.add_argument("--keep", type=Path, help="copy mutmut's mutants/ folder here")
+    args = parser.parse_args()
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        parser.error(f"unknown module(s) {', '.join(unknown)}; known: {', '.join(MODULES)}")
+    rows = []
+    for module in args.modules or list(MODULES):
+        killed, total = run_module(module, args.max_children, args.survivors, args.keep)
+        score = 100.0 * killed / total if total else 0.0
+        rows.append((module, killed, total, score))
+        print(f"{module}: {killed}/{total} killed ({score:.0f} %)", flush=True)
+    print("\n| module | killed | mutants | score |\n| --- | ---: | ---: | ---: |")
+    for module, killed, total, score in rows:
+        print(f"| {module} | {killed} | {total} | {score:.0f} % |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
