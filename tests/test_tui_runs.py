@@ -215,14 +215,15 @@ async def test_progress_line_and_plot_follow_a_demo_run(tmp_path: Path, run_satc
         assert "train/loss · steps" in str(plot.render())
         assert screen.status == "succeeded"
         assert screen.lines_seen == log_lines(run_id)
-        # `c` lists the run's checkpoints with step and size.
-        from satconf.tui.runs_screen import DiffScreen
+        # `c` lists the run's checkpoints with step and size (enter would resume from one).
+        from satconf.tui.checkpoint_picker import CheckpointPicker
 
         await pilot.press("c")
-        await until(lambda: isinstance(app.screen, DiffScreen), "the checkpoints")
-        listed = str(app.screen.query_one("#diff-text").render())
-        steps = [int(line.split()[1]) for line in listed.splitlines()]
-        assert steps == [60, 40, 20] and "MB" in listed and "epoch=0-step=60.ckpt" in listed
+        await until(lambda: isinstance(app.screen, CheckpointPicker), "the checkpoints")
+        listed = app.screen.lines
+        steps = [int(line.split()[1]) for line in listed]
+        assert steps == [60, 40, 20] and "MB" in listed[0]
+        assert "epoch=0-step=60.ckpt" in listed[0]
 
 
 def log_lines(run_id: str) -> int:

@@ -73,16 +73,16 @@ async def test_resume_from_a_checkpoint_fills_the_form(tmp_path: Path, run_satco
     from satconf.tui.checkpoint_picker import CheckpointPicker
     from satconf.tui.run_view import RunScreen
 
-    from checks_support import write_lightning_checkpoint
-
-    ws = launchable(tmp_path / "ws", QUICK)
+    # A train.py that saves two checkpoints, as Lightning names them, while it runs.
+    saving = ("import os\nos.makedirs('out', exist_ok=True)\n"
+              "for step in (100, 200):\n"
+              "    open(f'out/epoch=0-step={step}.ckpt', 'wb').write(b'ckpt')\n")
+    ws = launchable(tmp_path / "ws", saving)
     first = run_satconf("launch", "--workspace", str(ws), "--json", "--set", "save_dir=out",
                         "--set", "seed=5")
     assert first.returncode == 0, first.stderr
     run_id = json.loads(first.stdout)["run_id"]
     _wait_ended(run_id)
-    for step in (100, 200):
-        write_lightning_checkpoint(ws / "out" / f"epoch=0-step={step}.ckpt", step)
     from satconf.runs import load_run
 
     app = make_app(ws, deep_checks=False)

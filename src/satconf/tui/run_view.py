@@ -296,7 +296,9 @@ class RunScreen(Screen[None]):
         parts.append(f"  · {self.lines_seen} log line(s)")
         if not self.following:
             parts.append((f"  paused · {self.unseen} new line(s) · f: follow", "yellow"))
-        self.query_one("#run-status", Static).update(Text.assemble(*parts))
+        found = self.query("#run-status")
+        if found:  # not while the screen is being torn down (the app quitting)
+            found.first(Static).update(Text.assemble(*parts))
 
     def action_stop(self) -> None:
         if self.status != "running":
