@@ -54,14 +54,11 @@ def flag_for(key: str) -> str:
     return "--" + key.replace("_", "-")
 
 
-class FieldSet:
-    """The ordered fields of one workspace, and validation over them."""
+class Specs:
+    """An ordered collection of fields, looked up by key (the form adds rows to a FieldSet's)."""
 
-    def __init__(self, specs: tuple[FieldSpec, ...], model: type[BaseModel],
-                 ini: DefaultsIni | None) -> None:
+    def __init__(self, specs: tuple[FieldSpec, ...]) -> None:
         self.fields = specs
-        self.model = model
-        self.ini = ini
         self._by_key = {s.key: s for s in specs}
 
     def __iter__(self) -> Iterator[FieldSpec]:
@@ -81,6 +78,23 @@ class FieldSet:
 
     def defaults(self) -> Values:
         return {s.key: s.default for s in self.fields}
+
+    def parse_text(self, key: str, text: str) -> Any:
+        """Turn text typed by a user (form or `--set`) into the field's value."""
+        spec = self._by_key.get(key)
+        if spec is None:
+            raise KeyError(key)
+        return spec.kind.parse(text)
+
+
+class FieldSet(Specs):
+    """The ordered fields of one workspace, and validation over them."""
+
+    def __init__(self, specs: tuple[FieldSpec, ...], model: type[BaseModel],
+                 ini: DefaultsIni | None) -> None:
+        super().__init__(specs)
+        self.model = model
+        self.ini = ini
 
     def groups(self) -> list[tuple[str, list[FieldSpec]]]:
         out: list[tuple[str, list[FieldSpec]]] = []
@@ -117,13 +131,6 @@ class FieldSet:
                     pass
             return normal, errors
         return model.model_dump(by_alias=True), {}
-
-    def parse_text(self, key: str, text: str) -> Any:
-        """Turn text typed by a user (form or `--set`) into the field's value."""
-        spec = self._by_key.get(key)
-        if spec is None:
-            raise KeyError(key)
-        return spec.kind.parse(text)
 
     def json_schema(self) -> dict[str, Any]:
         return self.model.model_json_schema(by_alias=True)

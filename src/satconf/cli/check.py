@@ -11,6 +11,7 @@ from satconf.cli.common import (
     EXIT_OK,
     CliError,
     add_config_args,
+    add_probe_args,
     print_json,
 )
 
@@ -27,10 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="the findings as a JSON list on stdout")
     p.add_argument("--refresh", action="store_true",
                    help="probe the training python again instead of using the cache")
-    p.add_argument("--no-probe", action="store_true",
-                   help="skip the checks that need the training python (torch, GPUs, checkpoints)")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
-                   help="limit for probing the training python and reading checkpoints")
+    add_probe_args(p)
     from satconf.cli.engine_args import add_engine_args
 
     add_engine_args(p)  # check a run as it would launch on that engine

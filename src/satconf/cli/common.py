@@ -59,6 +59,14 @@ def line_count(text: str) -> int:
     return value
 
 
+def add_probe_args(p: argparse.ArgumentParser) -> None:
+    """How `check` and `launch` may use the training python."""
+    p.add_argument("--no-probe", action="store_true",
+                   help="skip the checks that need the training python (torch, GPUs, checkpoints)")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="limit for probing the training python and reading checkpoints")
+
+
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """The resolve step of every command: workspace, INI, profile, `--set`, GPUs, python and
     (where the command has them) the engine flags, validated once."""

@@ -18,6 +18,7 @@ from satconf.cli.common import (
     EXIT_OK,
     CliError,
     add_config_args,
+    add_probe_args,
     config_from_args,
     print_json,
     warn,
@@ -42,10 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="launch despite warnings without asking")
     p.add_argument("--force", action="store_true",
                    help="launch despite errors (the run's record says which it overrode)")
-    p.add_argument("--no-probe", action="store_true",
-                   help="skip the checks that need the training python")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
-                   help="limit for probing the training python and reading checkpoints")
+    add_probe_args(p)
     from satconf.cli.engine_args import add_engine_args
 
     add_engine_args(p)  # --engine local|slurm|torchrun and each engine's options

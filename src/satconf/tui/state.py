@@ -10,12 +10,11 @@ shows by then. No Textual here: widgets read this state, the app changes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from satconf.cluster.options import OPTIONS_KEY, ClusterOptions, option_errors, option_specs
-from satconf.fields import Errors, FieldSet, FieldSpec, Values
+from satconf.fields import Errors, FieldSet, FieldSpec, Specs, Values
 from satconf.launch import Prepared, prepare
 from satconf.runconfig import RunConfig
 from satconf.runs.engines import get_engine
@@ -35,38 +34,19 @@ def python_spec(config: RunConfig) -> FieldSpec:
                      ini=None, extra=False)
 
 
-class FormFields:
+class FormFields(Specs):
     """The form's rows: the workspace's fields, then the engine options (group *Engine*)."""
 
     def __init__(self, fields: FieldSet, python: FieldSpec | None = None) -> None:
         self.ini = fields
         self.options = (*((python,) if python else ()), *option_specs())
-        self.fields = (*fields.fields, *self.options)
-        self._by_key = {s.key: s for s in self.fields}
-
-    def __iter__(self) -> Iterator[FieldSpec]:
-        return iter(self.fields)
-
-    def __len__(self) -> int:
-        return len(self.fields)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._by_key
-
-    def __getitem__(self, key: str) -> FieldSpec:
-        return self._by_key[key]
+        super().__init__((*fields.fields, *self.options))
 
     def groups(self) -> list[tuple[str, list[FieldSpec]]]:
         out = self.ini.groups()
         order = {g: i for i, g in enumerate(GROUPS)}
         out.sort(key=lambda item: order.get(item[0], len(order)))
         return [*out, (self.options[0].group, list(self.options))]
-
-    def defaults(self) -> Values:
-        return {s.key: s.default for s in self.fields}
-
-    def parse_text(self, key: str, text: str) -> Any:
-        return self._by_key[key].kind.parse(text)
 
 
 def option_values(options: dict[str, Any]) -> Values:
