@@ -103,6 +103,13 @@ def test_seed_defaults_pass_only_the_name(seed_ws: tuple[Path, FieldSet]) -> Non
     assert ns.recover == "false"  # a string: lowercase false is no Python literal
 
 
+def test_a_string_typed_switch_turned_on_reaches_train_py_as_true(
+        seed_ws: tuple[Path, FieldSet]) -> None:
+    root, fields = seed_ws
+    argv = _plan_argv(fields, {**fields.defaults(), "recover": True}, root)
+    assert parse(argv, root).recover == "true"  # the INI's own spelling, as train.py tests it
+
+
 EDGE_INI = """\
 [DEFAULTS]
 # run name
