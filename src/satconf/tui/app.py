@@ -103,15 +103,25 @@ class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
 
     @property
     def form(self) -> ConfigForm:
-        return self.query_one("#form", ConfigForm)
+        return self._base().query_one("#form", ConfigForm)
 
     @property
     def preview(self) -> CommandPreview:
-        return self.query_one("#preview", CommandPreview)
+        return self._base().query_one("#preview", CommandPreview)
 
     @property
     def findings_panel(self) -> FindingsPanel:
-        return self.query_one("#findings", FindingsPanel)
+        return self._base().query_one("#findings", FindingsPanel)
+
+    @property
+    def quitting(self) -> bool:
+        """The app is closing (Textual's own flag, set by `exit`)."""
+        return bool(getattr(self, "_exit", False))
+
+    def _base(self) -> Any:
+        """The form's screen (the bottom of the stack), whatever dialog or view is on top:
+        a worker's result may land while the run view or a picker is open."""
+        return self.screen_stack[0] if self.screen_stack else self
 
     def on_mount(self) -> None:
         self._update_title()

@@ -104,10 +104,14 @@ class ChecksAndLaunch:
                                      env=probed[1] if probed is not None else None))
 
     def on_choices_probed(self: SatconfApp, event: ChoicesProbed) -> None:
+        if self.quitting:
+            return
         for key, names in event.choices.items():
             self.form.set_choices(key, names)
 
     def on_checks_done(self: SatconfApp, event: ChecksDone) -> None:
+        if self.quitting:
+            return  # a worker's late answer while the app closes: nothing left to show it in
         if event.env is not None:
             self.state.set_env(event.env)
         if event.generation != self.state.generation:
@@ -181,6 +185,8 @@ class ChecksAndLaunch:
         self.post_message(RunLaunched(record, None))
 
     def on_run_launched(self: SatconfApp, event: RunLaunched) -> None:
+        if self.quitting:
+            return
         if event.error or event.record is None:
             self.notify(f"Could not start the run: {event.error}", severity="error")
             return
