@@ -85,7 +85,21 @@ class Prepared:
 
 
 def engine_options(config: RunConfig) -> tuple[ClusterOptions, list[Finding]]:
-    """The engine options a config carries (its profile's table and any overrides)."""
+    """The engine options a config carries (its profile's table and any overrides); the
+    last answer is reused while the table is the same (every keystroke asks)."""
+    key = repr(config.options.get(OPTIONS_KEY))
+    if _OPTIONS_CACHE.get("key") == key:
+        opts, found = _OPTIONS_CACHE["value"]
+        return opts, list(found)
+    result = _engine_options(config)
+    _OPTIONS_CACHE.update(key=key, value=(result[0], tuple(result[1])))
+    return result
+
+
+_OPTIONS_CACHE: dict[str, Any] = {}
+
+
+def _engine_options(config: RunConfig) -> tuple[ClusterOptions, list[Finding]]:
     try:
         return from_profile_options(config.options), []
     except ClusterOptionsError:

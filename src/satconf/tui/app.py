@@ -175,7 +175,8 @@ class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
             self._schedule_checks()
 
     def _show_state(self) -> None:
-        self.form.show_errors(self.state.errors, self.state.hidden)
+        hidden = self.state.hidden
+        self.form.show_errors(self.state.errors, hidden if hidden != self.form.hidden else None)
         self.preview.show(self.state)
 
     def _refresh_dirty(self) -> None:

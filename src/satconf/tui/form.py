@@ -233,9 +233,10 @@ class ConfigForm(VerticalScroll):
     def refresh_state(self, key: str | None, *, post: bool = True) -> None:
         """Tell the app (which validates, once) and repaint what is known to have changed."""
         self.generation += 1
-        if post:
+        if post:  # the app answers with show_errors: one repaint of the rows, not two
             self.post_message(FormChanged(key, dict(self.values), dict(self._parse_errors)))
-        self.show_errors(self.errors)
+        else:
+            self.show_errors(self.errors)
 
     def show_errors(self, errors: Errors, hidden: frozenset[str] | None = None) -> None:
         """The app's verdict on the values (attributes down): repaint only changed rows."""
@@ -249,7 +250,8 @@ class ConfigForm(VerticalScroll):
             if self._shown.get(spec.key) != state:
                 self._shown[spec.key] = state
                 self.row(spec.key).show_state(state[0], list(state[1]))
-        self.apply_visibility()
+        if hidden is not None or self.modified_only or self.filter_text:
+            self.apply_visibility()  # what shows changes only with these (a keystroke: rarely)
 
     # -- which rows show ----------------------------------------------------------
 

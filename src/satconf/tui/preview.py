@@ -34,6 +34,8 @@ class CommandPreview(Static):
         self.prepared: Prepared | None = None
         self._head = Text("")
         self._body: Text | None = None
+        self._measured: tuple[str, int] | None = None
+        self._lines = 0
         self.command = ""  # the text `ctrl+y` copies: the shell line, script or commands
 
     @property
@@ -82,7 +84,12 @@ class CommandPreview(Static):
         width, height = self.content_size.width, self.content_size.height
         if body is None or width <= 0 or height <= 0:
             return
-        lines = len(body.wrap(self.app.console, width))
+        measured = (body.plain, width)
+        if measured == self._measured:
+            lines = self._lines  # a keystroke that changed nothing here: no wrapping again
+        else:
+            lines = len(body.wrap(self.app.console, width))
+            self._measured, self._lines = measured, lines
         cut = lines + 1 > height  # +1: the head line
         if cut == self.has_class("-cut"):
             return
