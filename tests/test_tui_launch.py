@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -251,11 +252,14 @@ def test_run_goes_on_after_the_tui_quits(tmp_path: Path) -> None:
             app.exit()
         return app.last_run.id
 
-    run_id = asyncio.run(launch_and_quit())
-    assert run_status(load_run(run_id)) == "running"  # the app is gone, the run is not
-    assert not (ws / "launched.json").exists()
-    with open(gate, "w"):
-        pass  # now let the training go on
+    try:
+        run_id = asyncio.run(launch_and_quit())
+        assert run_status(load_run(run_id)) == "running"  # the app is gone, the run is not
+        assert not (ws / "launched.json").exists()
+    finally:
+        # Let the training go on, also when the test failed (it would wait for ever).
+        with contextlib.suppress(OSError):  # nobody reads it: the run never got that far
+            os.close(os.open(gate, os.O_WRONLY | os.O_NONBLOCK))
     for _ in range(600):
         if run_status(load_run(run_id)) != "running":
             break

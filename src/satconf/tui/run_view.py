@@ -22,13 +22,15 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, RichLog, Static
+from textual.widgets import Header, RichLog, Static
 from textual.worker import get_current_worker
 
 from satconf.runconfig import RunConfig
+from satconf.tui.footer import KeyFooter
+from satconf.tui.keys import bindings
 from satconf.tui.messages import RunEnded
 from satconf.tui.plot import MetricPlot
 
@@ -92,14 +94,8 @@ def format_elapsed(seconds: float) -> str:
 class RunScreen(Screen[None]):
     """Follows one run; `s` stops it, Escape goes back to the form (the run keeps going)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "stop", "Stop run", id="run.stop"),
-        Binding("escape,b", "back", "Back to form", id="run.back"),
-        Binding("f", "follow", "Follow tail", id="run.follow"),
-        Binding("m", "next_metric", "Metric", id="run.metric"),
-        Binding("w", "wrap", "Wrap", id="run.wrap"),
-        Binding("c", "checkpoints", "Checkpoints", id="run.checkpoints"),
-    ]
+    # The keys, their footer order and help: satconf.tui.keys (one table).
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("run"))
 
     status: reactive[str] = reactive("running")
     following: reactive[bool] = reactive(True)
@@ -132,7 +128,7 @@ class RunScreen(Screen[None]):
         yield MetricPlot(id="run-plot")
         yield RichLog(id="run-log", max_lines=TAIL, wrap=False, markup=False,
                       highlight=False, auto_scroll=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = f"run {self.record.id}"
