@@ -175,6 +175,11 @@ class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
             self._schedule_checks()
 
     def _show_state(self) -> None:
+        if not self.deep_checks:  # the panel still counts the fields' own errors
+            from satconf.checks.finding import findings_from_errors
+
+            self.findings_panel.show(findings_from_errors(self.state.errors),
+                                     note="deeper checks are off")
         hidden = self.state.hidden
         self.form.show_errors(self.state.errors, hidden if hidden != self.form.hidden else None)
         self.preview.show(self.state)

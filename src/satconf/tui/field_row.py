@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Switch
@@ -82,7 +83,7 @@ class RowNote(Static):
 
 
 class FieldRow(Widget):
-    """A grid: flag name and editor on one line; help and default below; the message under that."""
+    """Flag name and editor on one line; the message right under them; help and default below."""
 
     def __init__(self, spec: FieldSpec, value: Any, sid: str, choices: tuple[str, ...]) -> None:
         super().__init__(id=f"row-{sid}", classes="field-row")
@@ -93,8 +94,11 @@ class FieldRow(Widget):
 
     def compose(self) -> ComposeResult:
         spec = self.spec
-        yield Static(spec.flag, id=f"label-{self.sid}", classes="field-label", markup=False)
-        yield self._editor()
+        # One line for the flag and its editor, then (when there is one) the message, then
+        # the help: stacked, so each is as tall as its text and nothing leaves a gap.
+        with Horizontal(classes="field-line"):
+            yield Static(spec.flag, id=f"label-{self.sid}", classes="field-label", markup=False)
+            yield self._editor()
         yield RowNote(spec.key, self._note(False), id=f"note-{self.sid}", classes="field-note")
 
     def _editor(self) -> Widget:
