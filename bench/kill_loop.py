@@ -212,7 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory(prefix="satconf-kill-loop-") as tmp:
+    # A supervisor stopped at the end may still write its run's exit code while the folder
+    # is removed: a cleanup error must not hide the result (it did, as an empty stdout).
+    with tempfile.TemporaryDirectory(prefix="satconf-kill-loop-",
+                                     ignore_cleanup_errors=True) as tmp:
         home = Path(tmp) / "home"
         workspace = Path(tmp) / "ws"
         workspace.mkdir()

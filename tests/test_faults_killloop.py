@@ -18,6 +18,7 @@ def test_sigkilled_saves_renames_and_launches_lose_nothing() -> None:
                           "--launches", "8", "--json"], capture_output=True, text=True,
                          timeout=300)
     assert out.returncode in (0, 1), out.stderr
+    assert out.stdout.strip(), out.stderr[-3000:]
     result = json.loads(out.stdout)
     assert result["saves"]["lost"] == 0, result
     assert result["saves"]["temporaries_after_next_save"] == 0, result
