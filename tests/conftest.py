@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,22 @@ def launchable_workspace(tmp_path: Path) -> Path:
     # A train.py that imports what every python here has, and reads its flags.
     (ws / "train.py").write_text("import sys\nprint(sys.argv)\n", encoding="utf-8")
     return ws
+
+
+WAIT_S = 60.0  # an upper bound for a busy shared machine, not a speed check
+
+
+def wait_for(cond: Callable[[], bool], what: str, timeout: float = WAIT_S,
+             poll: float = 0.05) -> None:
+    """Wait for an event the test cannot be told about directly (a run ending, a row
+    appended); fail naming it when it does not come."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(poll)
 
 
 def make_workspace(root: Path, ini_text: str | None = None,

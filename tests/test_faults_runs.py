@@ -20,17 +20,9 @@ from satconf.runs import list_runs, load_run, log_path, run_status, start_plan, 
 from satconf.runs.logs import follow_chunks
 from satconf.runs.records import RECORD, RunRecord, new_run_id, now_iso, write_record
 
-WAIT_S = 60.0  # an upper bound for slow shared machines, not a speed check
+from conftest import WAIT_S, wait_for
 
 SLEEPER = "import time\nprint('ready', flush=True)\nwhile True:\n    time.sleep(0.05)\n"
-
-
-def wait_for(cond: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture(autouse=True)

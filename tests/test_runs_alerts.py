@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,16 +23,9 @@ from satconf.runs.alerts import (
 from satconf.runs.progress import ProgressTracker
 from satconf.settings import load_alert_settings
 
+from conftest import wait_for
+
 TRAINERS = Path(__file__).parent / "fixtures" / "trainers"
-WAIT_S = 60.0  # an upper bound for a busy shared machine, not a speed check
-
-
-def wait_for(cond: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,9 +14,7 @@ import pytest
 
 from satconf.runs import list_runs, load_run, log_path, run_status, stop_run
 
-from conftest import SEED_INI, make_workspace
-
-WAIT_S = 60.0  # an upper bound for slow shared machines, not a speed check
+from conftest import SEED_INI, WAIT_S, make_workspace, wait_for
 
 ARGV_TRAIN = """\
 import json, os, sys
@@ -54,14 +51,6 @@ print("ready", flush=True)
 while True:
     time.sleep(0.05)
 """
-
-
-def wait_for(cond: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
 
 
 def log_has(run_id: str, text: str) -> Callable[[], bool]:

@@ -7,8 +7,7 @@ import csv
 import io
 import json
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,18 +26,11 @@ from satconf.runs.metrics import (
 )
 from satconf.runs.progress import MetricRow
 
+from conftest import wait_for
+
 HERE = Path(__file__).parent
 LOGS = HERE / "fixtures" / "train-logs"
 TRAINERS = HERE / "fixtures" / "trainers"
-WAIT_S = 60.0  # an upper bound for a busy shared machine, not a speed check
-
-
-def wait_for(cond: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(autouse=True)

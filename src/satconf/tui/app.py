@@ -37,6 +37,7 @@ from satconf.tui.messages import (
     GpusListed,
 )
 from satconf.tui.preview import CommandPreview
+from satconf.tui.profile_hooks import ProfileHooks
 from satconf.tui.state import FormState
 
 SHORT_HEIGHT = 30  # rows below which the panels under the form shrink
@@ -46,7 +47,7 @@ FORM_ACTIONS = frozenset({"launch", "pick_gpus", "copy_command", "recheck", "ope
                           "reset_all", "clear_filter"})
 
 
-class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
+class SatconfApp(ChecksAndLaunch, FormActions, ProfileHooks, App[int]):
     """Edit one run's configuration and launch it."""
 
     CSS_PATH = "satconf.tcss"
@@ -186,52 +187,6 @@ class SatconfApp(ChecksAndLaunch, FormActions, App[int]):
 
     def _refresh_dirty(self) -> None:
         self.dirty = self._snapshot() != self._saved
-
-    # -- profile hooks (the profiles panel drives these) ------------------------------
-
-    def current_profile_values(self) -> tuple[Values, list[int] | None]:
-        """What a profile saved now would hold: the form's values and the GPU selection."""
-        return dict(self.config.values), (None if self.config.gpus is None
-                                          else list(self.config.gpus))
-
-    def load_profile(self, profile: Any) -> None:
-        """Fill the form from a `satconf.profiles.Profile`; keys this INI lacks are ignored."""
-        fields = self.config.fields
-        values = {**fields.defaults(),
-                  **{k: v for k, v in profile.values.items() if k in fields}}
-        self.state.load(values, gpus=profile.gpus, python=getattr(profile, "python", None),
-                        options=dict(getattr(profile, "options", {}) or {}))
-        self.form.load(self.state.values)  # posts FormChanged: preview and checks follow
-        self.mark_saved(profile.name)
-
-    def load_settings(self, config: RunConfig, what: str) -> None:
-        """Fill the form with another run's settings (relaunch's twin: edit, then f5)."""
-        from satconf.tui.runs_screen import RunsScreen
-
-        self.state.load(dict(config.values), gpus=config.gpus, python=config.python,
-                        options=dict(config.options))
-        self.form.load(self.state.values)
-        while isinstance(self.screen, RunsScreen) or len(self.screen_stack) > 1:
-            self.pop_screen()
-        self._changed()
-        self.notify(f"The form now holds {what}'s settings; f5 launches them", title="Runs")
-
-    def mark_saved(self, name: str | None) -> None:
-        """The form now matches profile `name` on disk (after open or save)."""
-        self.profile_name = name
-        self.state.set_profile(name)
-        self._saved = self._snapshot()
-        self.dirty = False
-        self._update_title()
-
-    def retarget_profile(self, name: str | None) -> None:
-        """The open profile's file was renamed (`name`) or deleted (None); edits stay."""
-        self.profile_name = name
-        self.state.set_profile(name)
-        if name is None:
-            self._saved = ({}, None, {})  # the values are saved nowhere now: quitting asks
-        self._refresh_dirty()
-        self._update_title()
 
     @property
     def profile_flow(self) -> Any:

@@ -28,7 +28,6 @@ from textual.screen import Screen
 from textual.widgets import Header, RichLog, Static
 from textual.worker import get_current_worker
 
-from satconf.runconfig import RunConfig
 from satconf.tui.footer import KeyFooter
 from satconf.tui.keys import bindings
 from satconf.tui.messages import RunEnded
@@ -42,18 +41,6 @@ STATUS_EVERY_S = 1.0
 UNREADABLE_GIVE_UP_S = 10.0  # a record unreadable this long (deleted?) ends the following
 STATUS_STYLE = {"running": "bold green", "succeeded": "bold green", "failed": "bold red",
                 "stopped": "bold yellow", "lost": "bold red"}
-
-
-def start(config: RunConfig) -> tuple[Any, str | None]:
-    """Start the run through `satconf.runs`; (record, None) or (None, why not)."""
-    try:
-        from satconf.runs import start_run
-    except ImportError as exc:
-        return None, f"runs are not available in this build ({exc})"
-    try:
-        return start_run(config), None
-    except Exception as exc:  # RunError, PlanError, OSError: all shown, never a crash
-        return None, str(exc) or type(exc).__name__
 
 
 def _log_file(record: Any) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from satconf.cluster.options import OPTIONS_KEY, ClusterOptions, option_errors, option_specs
+from satconf.cluster.options import OPTIONS_KEY, option_errors, option_specs
 from satconf.fields import Errors, FieldSet, FieldSpec, Specs, Values
 from satconf.launch import Prepared, prepare
 from satconf.runconfig import RunConfig
@@ -174,6 +174,3 @@ class FormState:
             return
         self.quick = prepare(self.config, env=None, checks=False, submitting=False,
                              cached_recover=True)
-
-    def engine_options(self) -> ClusterOptions:
-        return self.quick.options if self.quick is not None else ClusterOptions()
