@@ -35,6 +35,9 @@ $(TVENV)/.test: pyproject.toml $(VENV)/.runtime
 	python3 -m venv $(TVENV)
 	$(PY) -c "$(PURELIB)" > "$$($(TPY) -c "$(PURELIB)")/satconf-runtime.pth"
 	$(TPIP) install -e ".[test]"
+	# ruff is a binary in bin/: where an older $(VENV) already holds it, pip would skip it here
+	# (the version is the test extra's, read from pyproject.toml).
+	$(TPIP) install --ignore-installed --no-deps "$$(sed -n 's/.*"\(ruff[^"]*\)".*/\1/p' pyproject.toml)"
 	# prefigure 0.0.10 beside the pinned 0.0.9, without its gradio dependency, for one test.
 	$(TPIP) install --no-deps --upgrade --target $(TVENV)/prefigure-0.0.10 "prefigure==0.0.10"
 	touch $@
