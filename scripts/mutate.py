@@ -57,9 +57,11 @@ def mutmut_section(module: str, tests: list[str]) -> str:
 
 
 def scratch_copy(module: str, tests: list[str], into: Path) -> None:
+    # copy2 keeps mtimes: in a kept --work folder mutmut then regenerates only the mutants
+    # of a source that changed, and keeps the results of the others.
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
-    shutil.copytree(ROOT / "src", into / "src", ignore=ignore)
-    shutil.copytree(ROOT / "tests", into / "tests", ignore=ignore)
+    shutil.copytree(ROOT / "src", into / "src", ignore=ignore, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "tests", into / "tests", ignore=ignore, dirs_exist_ok=True)
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     text = re.sub(r"\n\[tool\.mutmut\]\n(?:[^\[].*\n?)*", "\n", text)  # ours replaces any
     (into / "pyproject.toml").write_text(text + mutmut_section(module, tests), encoding="utf-8")
@@ -77,17 +79,23 @@ def results(work: Path) -> dict[str, str]:
 
 
 def run_module(module: str, max_children: int, survivors: bool,
-               keep: Path | None) -> tuple[int, int]:
+               keep: Path | None, work_root: Path | None = None,
+               only: list[str] | None = None) -> tuple[int, int]:
     tests = MODULES[module]
-    work = Path(tempfile.mkdtemp(prefix="satconf-mutate-"))
+    if work_root is not None:
+        work = work_root / module.replace("/", "_")
+        work.mkdir(parents=True, exist_ok=True)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="satconf-mutate-"))
     try:
         scratch_copy(module, tests, work)
         # pytest keeps only its last 3 temporary folders under one root: a root of our own,
         # so other pytest sessions on the machine cannot delete a mutant run's files.
         env = {**os.environ, "WANDB_MODE": "disabled", "WANDB_SILENT": "true",
                "PYTEST_DEBUG_TEMPROOT": str(work / "tmp")}
-        (work / "tmp").mkdir()
-        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)],
+        (work / "tmp").mkdir(exist_ok=True)
+        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children),
+                        *(only or [])],
                        cwd=work, env=env, stdout=subprocess.DEVNULL, check=False)
         found = results(work)
         killed = sum(1 for s in found.values() if s in KILLED)
@@ -102,7 +110,8 @@ def run_module(module: str, max_children: int, survivors: bool,
     finally:
         if keep is not None:
             shutil.copytree(work / "mutants", keep / module.replace("/", "_"), dirs_exist_ok=True)
-        shutil.rmtree(work, ignore_errors=True)
+        if work_root is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> int:
@@ -112,13 +121,21 @@ def main() -> int:
                         help="mutants tested at once (default 1: the tests start processes)")
     parser.add_argument("--survivors", action="store_true", help="show each surviving mutant")
     parser.add_argument("--keep", type=Path, help="copy mutmut's mutants/ folder here")
+    parser.add_argument("--work", type=Path,
+                        help="keep each module's scratch copy under this folder and reuse it: a "
+                             "rerun tests the new tests against the kept mutants")
+    parser.add_argument("--only", nargs="+", metavar="MUTANT",
+                        help="rerun only these mutants (mutmut names or globs; needs --work)")
     args = parser.parse_args()
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"unknown module(s) {', '.join(unknown)}; known: {', '.join(MODULES)}")
+    if args.only and not args.work:
+        parser.error("--only needs --work (the kept mutants to rerun)")
     rows = []
     for module in args.modules or list(MODULES):
-        killed, total = run_module(module, args.max_children, args.survivors, args.keep)
+        killed, total = run_module(module, args.max_children, args.survivors, args.keep,
+                                   args.work, args.only)
         score = 100.0 * killed / total if total else 0.0
         rows.append((module, killed, total, score))
         print(f"{module}: {killed}/{total} killed ({score:.0f} %)", flush=True)
