@@ -92,7 +92,9 @@ def run_module(module: str, max_children: int, survivors: bool,
         # pytest keeps only its last 3 temporary folders under one root: a root of our own,
         # so other pytest sessions on the machine cannot delete a mutant run's files.
         env = {**os.environ, "WANDB_MODE": "disabled", "WANDB_SILENT": "true",
-               "PYTEST_DEBUG_TEMPROOT": str(work / "tmp")}
+               "PYTEST_DEBUG_TEMPROOT": str(work / "tmp"),
+               # one probe of the test interpreter for all mutants, not one per test session
+               "SATCONF_TEST_PROBE_HOME": str(work / "probe-home")}
         (work / "tmp").mkdir(exist_ok=True)
         subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children),
                         *(only or [])],

@@ -27,8 +27,14 @@ def probed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     `satconf check` and `launch` probe the training python; a fresh home per
     test would probe it again each time (seconds). Tests that probe on purpose
-    ask for `unprobed_home`."""
-    home = tmp_path_factory.mktemp("probe-home")
+    ask for `unprobed_home`.
+
+    `SATCONF_TEST_PROBE_HOME` names a folder that outlives the session (`make mutate` sets
+    it: mutmut starts a test session per mutant, and a probe costs seconds of CPU); the
+    probe's own cache check decides whether what it holds is still this interpreter's."""
+    shared = os.environ.get("SATCONF_TEST_PROBE_HOME")
+    home = Path(shared) if shared else tmp_path_factory.mktemp("probe-home")
+    home.mkdir(parents=True, exist_ok=True)
     old = os.environ.get("SATCONF_HOME")
     os.environ["SATCONF_HOME"] = str(home)
     try:
