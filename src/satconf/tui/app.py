@@ -94,6 +94,9 @@ class SatconfApp(ChecksAndLaunch, FormActions, ProfileHooks, App[int]):
     # -- layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The size classes before any widget mounts: set on the first Resize instead, each
+        # would restyle every widget of the form once more before the first frame.
+        self._size_classes(self.size.width, self.size.height)
         yield Header(icon="≡")
         with Vertical(id="main"):
             yield FieldFilter()
@@ -129,21 +132,25 @@ class SatconfApp(ChecksAndLaunch, FormActions, ProfileHooks, App[int]):
         self._show_state()
         if "name" in self.config.fields:
             self.form.editor("name").focus()
-        if self.config.workspace.is_demo and self.size.height >= SHORT_HEIGHT:
-            # At 80x24 a toast would cover the checks and the command: the header says it.
-            self.notify(f"Not in a stable-audio-tools checkout: opened the embedded demo "
-                        f"workspace at {self.config.workspace.root}", title="Demo workspace",
-                        timeout=4)
         if not self.deep_checks:
             self.findings_panel.show([], note="deeper checks are off")
         # After the first frame: nothing blocking stands between start and the form.
         self.call_after_refresh(self._after_first_frame)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.height < SHORT_HEIGHT, "-short")
-        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        self._size_classes(event.size.width, event.size.height)
+
+    def _size_classes(self, width: int, height: int) -> None:
+        self.set_class(height < SHORT_HEIGHT, "-short")
+        self.set_class(width < NARROW_WIDTH, "-narrow")
 
     def _after_first_frame(self) -> None:
+        if self.config.workspace.is_demo and self.size.height >= SHORT_HEIGHT:
+            # At 80x24 a toast would cover the checks and the command: the header says it.
+            # After the first frame: a toast is a screenful of widgets of its own.
+            self.notify(f"Not in a stable-audio-tools checkout: opened the embedded demo "
+                        f"workspace at {self.config.workspace.root}", title="Demo workspace",
+                        timeout=4)
         self.read_gpus()
         from satconf.tui.alert_watch import watch_alerts
 
