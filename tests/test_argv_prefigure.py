@@ -221,9 +221,9 @@ def test_config_file_is_passed_when_the_ini_is_elsewhere(tmp_path: Path) -> None
     other = tmp_path / "elsewhere.ini"
     other.write_text("[DEFAULTS]\nbatch_size = 4\n", encoding="utf-8")
     fields = build_fieldset(read_defaults_ini(other))
-    from satconf.command import build_plan
+    from satconf.runconfig import RunConfig
 
-    plan = build_plan(fields, {**fields.defaults(), "batch_size": 3}, python="python",
-                      train_py=root / "train.py", cwd=root, config_file=other)
+    plan = RunConfig(workspace=Workspace(root, root / "train.py", other), fields=fields,
+                     values={**fields.defaults(), "batch_size": 3}, python="python").plan()
     assert f"--config-file={other}" in plan.argv
     assert parse(list(plan.argv), root).batch_size == 3

@@ -191,11 +191,6 @@ def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def flag_errors(fields: FieldSet, values: Values) -> Errors:
-    """Values that train.py's prefigure cannot be given, by key."""
-    return encode_flags(fields, values)[1]
-
-
 def encode_flags(fields: FieldSet, values: Values) -> tuple[list[str], Errors]:
     flags: list[str] = []
     errors: Errors = {}
@@ -215,21 +210,10 @@ def gpu_env(gpus: list[int] | None) -> dict[str, str]:
     return {"CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in gpus)}
 
 
-def build_plan(fields: FieldSet, values: Values, *, python: str, train_py: Path,
-               cwd: Path, config_file: Path | None = None,
-               gpus: list[int] | None = None) -> LaunchPlan:
-    """The command that starts train.py with exactly `values`; raises PlanError."""
-    flags, errors = encode_flags(fields, values)
-    if errors:
-        raise PlanError(errors)
-    return plan_from_flags(tuple(flags), python=python, train_py=train_py, cwd=cwd,
-                           config_file=config_file, gpus=gpus)
-
-
 def plan_from_flags(flags: tuple[str, ...], *, python: str, train_py: Path, cwd: Path,
                     config_file: Path | None = None,
                     gpus: list[int] | None = None) -> LaunchPlan:
-    """The command around already encoded flags (a `RunConfig` encodes them once)."""
+    """The command around already encoded flags (`RunConfig.plan` encodes them once)."""
     head: list[str] = [python, _relative(train_py, cwd)]
     if config_file is not None and config_file.resolve() != (cwd / "defaults.ini").resolve():
         head.append(f"--config-file={config_file}")
