@@ -139,8 +139,8 @@ def prepare(config: RunConfig, *, env: Any = None, inspect: bool = False,
     plan: EnginePlan | None = None
     plan_error: str | None = None
     if engine is None:
-        findings.append(error(f"{OPTIONS_KEY}.engine", f"no engine called {opts.engine!r}",
-                              "pick local, slurm or torchrun"))
+        plan_error = f"no engine called {opts.engine!r}"  # else a forced start said "None"
+        findings.append(error(f"{OPTIONS_KEY}.engine", plan_error, "pick local, slurm or torchrun"))
     else:
         findings += engine.findings(config, opts, submitting=submitting)
         findings += _unused_options(opts, engine.option_keys)
