@@ -28,16 +28,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # module under src/satconf -> the tests that cover it (kept in-process where possible:
 # a test that runs satconf in a subprocess imports the unmutated checkout and kills nothing).
 MODULES: dict[str, list[str]] = {
-    # the argv oracle: every flag parsed back by the real prefigure (test_launch_paths also
-    # covers command.py, through the TUI, but costs seconds per mutant)
-    "command.py": ["tests/test_argv_prefigure.py"],
+    # the argv oracle: every flag parsed back by the real prefigure, and the plan's env, shell
+    # line, JSON and refusal texts (test_launch_paths also covers command.py, through the
+    # TUI, but costs seconds per mutant)
+    "command.py": ["tests/test_argv_prefigure.py", "tests/test_command_plan.py"],
     "defaults_ini.py": ["tests/test_defaults_ini.py", "tests/test_checks_logger_ini.py"],
     "runs/status.py": ["tests/test_runs_lifecycle.py", "tests/test_runs_records.py",
                        "tests/test_faults_runs.py"],
     "runs/recover.py": ["tests/test_runs_recover.py"],
     "checks/paths.py": ["tests/test_checks_paths.py"],
     "checks/hardware.py": ["tests/test_checks_hardware.py"],
-    "launch.py": ["tests/test_launch_paths.py", "tests/test_cluster_engine.py"],
+    # prepare/start/config_from_record in-process (test_launch_paths drives the same code
+    # through the CLI in subprocesses and the form: seconds per mutant, few kills)
+    "launch.py": ["tests/test_launch_unit.py", "tests/test_cluster_checks.py"],
 }
 
 # mutmut's words for a mutant the tests caught. Its "no tests" (no selected test runs the
