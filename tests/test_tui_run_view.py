@@ -42,7 +42,15 @@ async def test_run_view_stops_the_run(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await launch_into_run_view(app, pilot)
         from satconf.tui.dialogs import ConfirmScreen
+        from satconf.tui.footer import FooterKey, KeyFooter
 
+        await pilot.pause()
+        shown = {k.key for k in screen.query_one(KeyFooter).query(FooterKey)}
+        assert {"s", "escape", "f1", "ctrl+q"} <= shown
+        assert not shown & {"ctrl+s", "f5", "ctrl+g"}  # the form's keys do nothing here
+        await pilot.press("ctrl+s")  # and do not act on the form below
+        await pilot.pause()
+        assert app.screen is screen
         await pilot.press("s")  # asks first: a stray key must not end a long run
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)

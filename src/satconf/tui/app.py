@@ -30,6 +30,7 @@ from satconf.tui.footer import KeyFooter
 from satconf.tui.form import ConfigForm
 from satconf.tui.form_actions import FormActions
 from satconf.tui.keys import bindings as app_bindings
+from satconf.tui.keys import form_only_actions
 from satconf.tui.launching import ChecksAndLaunch
 from satconf.tui.messages import (
     BrowsePath,
@@ -42,9 +43,7 @@ from satconf.tui.state import FormState
 
 SHORT_HEIGHT = 30  # rows below which the panels under the form shrink
 NARROW_WIDTH = 100  # columns below which the flag column narrows
-FORM_ACTIONS = frozenset({"launch", "pick_gpus", "copy_command", "recheck", "open_profiles",
-                          "filter_fields", "focus_checks", "show_command", "modified_only",
-                          "reset_all", "clear_filter"})
+FORM_ACTIONS = form_only_actions()  # the keys table says which keys act on the form alone
 
 
 class SatconfApp(ChecksAndLaunch, FormActions, ProfileHooks, App[int]):

@@ -168,3 +168,9 @@ def rank_of(binding_id: str | None, action: str) -> int | None:
 def help_text(binding_id: str | None) -> str | None:
     spec = BY_ID.get(binding_id or "")
     return None if spec is None else spec.help
+
+
+def form_only_actions(owner: str = "app") -> frozenset[str]:
+    """The actions of `owner`'s keys that act on the form alone (the app disables them on
+    every other screen, and the footer then hides them)."""
+    return frozenset(k.action for k in KEYS if k.owner == owner and EVERY not in k.screens)
