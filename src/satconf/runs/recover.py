@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,7 @@ DEMO_MARKER = ".satconf-demo"  # written by satconf.workspace.copy_demo
 def candidate_dirs(values: dict[str, Any], cwd: Path) -> list[Path]:
     """The folders train.py would have written this run's checkpoints to."""
     save_dir = values.get("save_dir") or ""
-    base = (cwd / str(save_dir)) if save_dir else cwd
+    base = cwd / str(save_dir)  # an empty save_dir is cwd itself
     name = values.get("name")
     # With a logger train.py writes under save_dir/<name>/<run id>/checkpoints; save_dir
     # itself then holds only other (logger-less) runs' files.
@@ -95,7 +96,7 @@ def run_model_config(values: dict[str, Any], cwd: Path) -> dict[str, Any] | None
         return None
     path = Path(text.strip()).expanduser()
     try:
-        data = json.loads((path if path.is_absolute() else cwd / path).read_text("utf-8"))
+        data = json.loads((cwd / path).read_text("utf-8"))  # an absolute path stays itself
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -119,7 +120,7 @@ def pick_checkpoint(values: dict[str, Any], cwd: Path, *,
         if theirs is not None and theirs != mine:
             other_model += 1
             continue
-        if _written_by_another_run(path, rank[2], name, cwd, cached=cached):
+        if _written_by_another_run(path, rank[2], name, cached=cached):
             other_run += 1
             continue
         return path.resolve(), other_model, other_run
@@ -129,47 +130,44 @@ def pick_checkpoint(values: dict[str, Any], cwd: Path, *,
 # A checkpoint lands as its run ends; network file systems' clocks drift a little.
 SLACK_S = 120.0
 SPAN_REUSE_S = 5.0
+_clock = time.monotonic  # when the spans below were read (a test turns it)
 _spans: dict[str, tuple[float, list[tuple[str, Path, float, float]]]] = {}
 
 
-def _run_spans(cwd: Path, *, cached: bool) -> list[tuple[str, Path, float, float]]:
-    """(run name, the folder its flat checkpoints went to, start, end) of satconf's recorded
-    runs in this workspace; reused a few seconds for the preview."""
-    import time
-
+def _run_spans(*, cached: bool) -> list[tuple[str, Path, float, float]]:
+    """(run name, the resolved folder its flat checkpoints went to, start, end) of every run
+    satconf recorded, whichever workspace it ran in (an absolute save_dir may be shared);
+    reused a few seconds for the preview."""
     from satconf.runs.records import last_sign_of_life, list_runs, parse_iso
+    from satconf.workspace import runs_dir
 
-    key = str(cwd)
-    hit = _spans.get(key)
-    if cached and hit is not None and time.monotonic() - hit[0] < SPAN_REUSE_S:
+    base = runs_dir()
+    hit = _spans.get(str(base))
+    if cached and hit is not None and _clock() - hit[0] < SPAN_REUSE_S:
         return hit[1]
     out: list[tuple[str, Path, float, float]] = []
-    for record in list_runs():
-        if not record.cwd or Path(record.cwd) != cwd:
-            continue
+    for record in list_runs(base):
         start, end = parse_iso(record.started_at), parse_iso(record.ended_at)
-        if start is None:
+        if not record.cwd or start is None:
             continue
-        save = record.values.get("save_dir") or ""
-        folder = Path(record.cwd) / str(save) if save else Path(record.cwd)
-        until = end.timestamp() if end else (last_sign_of_life(record) or time.time())
-        name = str(record.name or record.values.get("name") or "")
-        out.append((name, folder, start.timestamp(), until))
-    _spans[key] = (time.monotonic(), out)
+        try:
+            folder = (Path(record.cwd) / str(record.values.get("save_dir") or "")).resolve()
+            until = end.timestamp() if end else (last_sign_of_life(record) or time.time())
+            span = (str(record.name or record.values.get("name") or ""), folder,
+                    start.timestamp(), until)
+        except (OSError, ValueError, OverflowError, RuntimeError):
+            continue  # a tampered record's path or time: it explains no checkpoint
+        out.append(span)
+    _spans[str(base)] = (_clock(), out)
     return out
 
 
-def _written_by_another_run(path: Path, mtime: float, name: str, cwd: Path, *,
-                            cached: bool) -> bool:
+def _written_by_another_run(path: Path, mtime: float, name: str, *, cached: bool) -> bool:
     """Whether satconf's records say a run of another name wrote this logger-less checkpoint:
     only runs of another name were going in its folder when it was written."""
-    try:
-        spans = _run_spans(cwd, cached=cached)
-        folder = path.parent.resolve()
-        names = {n for n, f, start, end in spans
-                 if start - SLACK_S <= mtime <= end + SLACK_S and f.resolve() == folder}
-    except (OSError, ValueError):
-        return False
+    folder = path.parent.resolve()
+    names = {n for n, f, start, end in _run_spans(cached=cached)
+             if f == folder and start - SLACK_S <= mtime <= end + SLACK_S}
     return bool(names) and name not in names
 
 
@@ -207,13 +205,6 @@ def ranked_in(folder: Path, *, cached: bool = False
     return found
 
 
-def newest_in(folder: Path, *, cached: bool = False
-              ) -> tuple[tuple[int, int, float], Path] | None:
-    """((step, epoch, mtime), path) of the newest checkpoint directly in `folder`."""
-    ranked = ranked_in(folder, cached=cached)
-    return ranked[0] if ranked else None
-
-
 def apply_recover(config: RunConfig, *, cached: bool = False) -> tuple[RunConfig, str | None]:
     """The config to launch and a one-line note for the user (None when recover is off).
 
@@ -226,8 +217,12 @@ def apply_recover(config: RunConfig, *, cached: bool = False) -> tuple[RunConfig
     explicit = values.get("ckpt_path")
     if explicit:
         return config, f"recover: ckpt_path is set ({explicit}); it wins over recover"
-    if "ckpt_path" not in config.fields:
-        return config, "recover: defaults.ini has no ckpt_path key, so there is nothing to resume"
+    # The seed's fields always include ckpt_path; train.py has the flag only when its
+    # defaults.ini has the key (before any wandb_config/config_file stop).
+    entry = config.fields["ckpt_path"].ini if "ckpt_path" in config.fields else None
+    if entry is None or not entry.registered:
+        return config, ("recover: train.py has no --ckpt-path flag (no ckpt_path key it reads "
+                        "in defaults.ini), so there is nothing to resume")
     cwd = config.workspace.root
     found, other_model, other_run = pick_checkpoint(values, cwd, cached=cached)
     other = (f"; skipped {other_model} newer checkpoint(s) of another model (their embedded "
