@@ -43,6 +43,7 @@ layers = [1, 2, 3]
 lr = 1e-05
 demo_every = 2000
 tag = "-leading"
+code = "5"
 config_file = 'later.ini'
 after_stop = 1
 """
@@ -133,7 +134,7 @@ REFUSALS = {
     "seed": ({"seed": 7}, "defaults.ini has no `seed` key, so train.py has no --seed flag; "
                           "add the key to defaults.ini to set it"),
     "after_stop": ({"after_stop": 2}, "prefigure stops reading defaults.ini at a "
-                   "`wandb_config`/`config_file` key, so --after-stop (line 13) does not exist; "
+                   "`wandb_config`/`config_file` key, so --after-stop (line 14) does not exist; "
                    "move that key to the end"),
     "layers": ({"layers": [4]}, "defaults.ini line 8 has `layers = [1, 2, 3]` (a list); "
                "argparse cannot pass a new value for it, so change it in defaults.ini"),
@@ -151,10 +152,26 @@ REFUSALS = {
 }
 
 
+def test_exactly_two_dashes_are_refused_where_argparse_would_drop_them(fields: FieldSet,
+                                                                       tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws", INI)
+    assert parse(["python", "train.py", "--tag=--"], root).tag == []  # why
+    for key in ("name", "tag", "project", "out"):
+        assert _encode(fields, **{key: "--"})[1] == {key: [
+            f"argparse cannot pass the text `--` to {fields[key].flag}; write another value"]}
+    assert _encode(fields, tag="-- x") == (["--tag=-- x"], {})
+
+
 @pytest.mark.parametrize("key", list(REFUSALS))
 def test_each_refusal_names_what_to_change(fields: FieldSet, key: str) -> None:
     changes, message = REFUSALS[key]
     assert _encode(fields, **changes)[1] == {key: [message]}
+
+
+def test_values_left_out_are_the_inis(fields: FieldSet) -> None:
+    assert encode_flags(fields, {}) == (["--name=run", "--use-ema", "--out=my_dir/x"], {})
+    assert encode_flags(fields, {"lr": 0.5}) == (
+        ["--name=run", "--use-ema", "--out=my_dir/x", "--lr=0.5"], {})
 
 
 def test_values_that_are_not_numbers_are_refused_for_number_flags(fields: FieldSet) -> None:
@@ -176,6 +193,7 @@ ENCODINGS: list[tuple[str, Any, str | None, Any]] = [
     ("tag", True, "--tag=true", "true"), ("tag", False, "--tag=false", "false"),
     ("tag", PurePath("a/b"), "--tag=a/b", "a/b"), ("tag", 5, "--tag=5", "5"),
     ("tag", "-leading", None, "-leading"),
+    ("code", 5, None, "5"),  # the INI's text already: no flag to say it again
     ("use_ema", False, None, False), ("off_switch", True, "--off-switch", True),
     ("project", None, None, None), ("project", "p", "--project=p", "p"),
     ("out", PurePath("x/y"), "--out=x/y", Path("x/y")),

@@ -11,7 +11,6 @@ the INI line to change, never a silently different run.
 
 from __future__ import annotations
 
-import math
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -54,8 +53,7 @@ def _ini_hint(entry: IniEntry) -> str:
 
 
 def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
+    # No INI literal is NaN (literal_eval has no `nan`), so NaN never needs to equal itself.
     return (type(a) is type(b) and a == b) or (
         isinstance(a, (int, float)) and isinstance(b, (int, float))
         and not isinstance(a, bool) and not isinstance(b, bool) and a == b
@@ -69,7 +67,7 @@ def encode_flag(spec: FieldSpec, value: Any) -> list[str]:
         # 0.0.9 registers --name itself (str, default None) and skips the INI key.
         if not isinstance(value, str):
             raise _Inexpressible("the run name must be text")
-        return [f"--name={value}"]
+        return [_text_flag("--name", value)]
     if entry is None or not entry.registered:
         if _same(value, spec.default):
             return []
@@ -83,6 +81,14 @@ def encode_flag(spec: FieldSpec, value: Any) -> list[str]:
             f"so {spec.flag} (line {entry.line}) does not exist; move that key to the end"
         )
     return ENCODERS[entry.kind].encode(spec.flag, entry, value)
+
+
+def _text_flag(flag: str, text: str) -> str:
+    if text == "--":
+        # argparse (Python 3.11, for one) takes `--flag=--` for the end-of-options marker
+        # and gives train.py an empty list instead of the text.
+        raise _Inexpressible(f"argparse cannot pass the text `--` to {flag}; write another value")
+    return f"{flag}={text}"
 
 
 class FlagEncoder:
@@ -114,13 +120,14 @@ class NoneFlag(FlagEncoder):
         if value is None:
             return []
         if isinstance(value, str):
-            return [f"{flag}={value}"]
+            return [_text_flag(flag, value)]
         raise _Inexpressible(f"{_ini_hint(entry)}, so {flag} only takes text")
 
 
+@dataclass(frozen=True)
 class NumberFlag(FlagEncoder):
-    def __init__(self, typ: type, what: str) -> None:
-        self.typ, self.what = typ, what
+    typ: type
+    what: str  # the words for the type, in messages
 
     def encode(self, flag: str, entry: IniEntry, value: Any) -> list[str]:
         number = _as_number(value, self.typ)
@@ -135,7 +142,7 @@ class NumberFlag(FlagEncoder):
 class TextFlag(FlagEncoder):
     def encode(self, flag: str, entry: IniEntry, value: Any) -> list[str]:
         text = _as_text(value)
-        return [] if text == entry.value else [f"{flag}={text}"]
+        return [] if text == entry.value else [_text_flag(flag, text)]
 
 
 class PathFlag(FlagEncoder):
@@ -149,7 +156,7 @@ class PathFlag(FlagEncoder):
                 "so it cannot be empty"
             )
         # Always passed: prefigure's own default keeps the INI's quotes in the path.
-        return [f"{flag}={text}"]
+        return [_text_flag(flag, text)]
 
 
 ENCODERS: dict[Kind, FlagEncoder] = {
