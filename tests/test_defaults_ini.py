@@ -152,14 +152,15 @@ def test_invalid_ini_default_is_kept_and_reported(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "line", "reason"), [
-    ("name = x\n", 1, "before any [section]"),
-    ("[OTHER]\nname = x\n", None, "no [DEFAULTS] section"),
-    ("[DEFAULTS]\nname = a\nname = b\n", 3, "sets `name` twice"),
-    ("[DEFAULTS]\nname = a\n[DEFAULTS]\n", 3, "section [DEFAULTS] twice"),
-    ("[DEFAULTS]\nname = 100%\n", 2, "`name`"),
-    ("[DEFAULTS]\n=novalue\n", 2, "cannot be parsed"),
-    (b"[DEFAULTS]\nname = \xff\xfe\n", 2, "not UTF-8"),
-    (b"\x7fELF\x00\x00\x01binary", None, "binary file"),
+    ("name = x\n", 1, "has a key before any [section] header"),
+    ("[OTHER]\nname = x\n", None, "has no [DEFAULTS] section (prefigure reads only that one)"),
+    ("[DEFAULTS]\nname = a\nname = b\n", 3, "sets `name` twice in [DEFAULTS]"),
+    ("[DEFAULTS]\nname = a\n[DEFAULTS]\n", 3, "has the section [DEFAULTS] twice"),
+    ("[DEFAULTS]\nname = 100%\n", 2, "`name`: '%' must be followed by '%' or '(', found: '%' "
+                                     "(write %% for a literal %)"),
+    ("[DEFAULTS]\n=novalue\n", 2, "cannot be parsed (not `key = value`): =novalue"),
+    (b"[DEFAULTS]\nname = \xff\xfe\n", 2, "is not UTF-8 text (byte 0xff)"),
+    (b"\x7fELF\x00\x00\x01binary", None, "is a binary file, not an INI text"),
 ])
 def test_bad_files_give_one_clear_error(tmp_path: Path, content: str | bytes, line: int | None,
                                         reason: str) -> None:
@@ -167,8 +168,8 @@ def test_bad_files_give_one_clear_error(tmp_path: Path, content: str | bytes, li
     with pytest.raises(IniError) as err:
         read_defaults_ini(path)
     assert err.value.line == line
-    assert reason in err.value.reason
-    assert str(path) in str(err.value)
+    assert err.value.reason == reason  # the user reads these words to fix the file
+    assert str(err.value) == (f"{path}:{line}: {reason}" if line else f"{path}: {reason}")
 
 
 def test_missing_and_folder(tmp_path: Path) -> None:
@@ -181,13 +182,15 @@ def test_missing_and_folder(tmp_path: Path) -> None:
 def test_rendered_ini_reads_back_to_the_same_values(tmp_path: Path) -> None:
     values = {"name": "run 100% ♪", "project": None, "batch_size": -3, "lr": 1e-05,
               "flag": True, "text": "it's \"q\"\nline2", "recover": False, "layers": [1, 2],
-              "big": float("inf")}
-    kinds = {"recover": Kind.STR}
+              "big": float("inf"), "small": float("-inf"), "digits": "1", "word": "None",
+              "on": True}
+    kinds = {"recover": Kind.STR, "on": Kind.STR}
     text = render_defaults_ini(values, {"name": "the run\nsecond line"}, kinds)
     ini = parse_defaults_ini(text, tmp_path / "x.ini")
     got = {k: e.value for k, e in ini.entries.items()}
-    assert got == {**values, "recover": "false"}
+    assert got == {**values, "recover": "false", "on": "true"}
     assert ini.entries["name"].help == "the run second line"
+    assert {e.help for k, e in ini.entries.items() if k != "name"} == {""}
     assert_prefigure_agrees(text, tmp_path / "pf")  # and the real prefigure reads the same
 
 
@@ -198,3 +201,48 @@ def test_percent_in_literals_and_odd_line_breaks(tmp_path: Path) -> None:
     text = "[DEFAULTS]\n# a \x85 comment\nfirst = 1\nsecond = 2\n"
     ini = parse_defaults_ini(text)
     assert (ini.entries["first"].line, ini.entries["second"].line) == (3, 4)
+
+
+def test_paths_enums_and_multi_line_values_render_as_prefigure_reads_them(tmp_path: Path
+                                                                          ) -> None:
+    from pathlib import PurePath
+
+    from satconf.schema import LoggerType
+
+    values = {"save_dir": "runs_dir/100%", "two_dir": "a_dir\nsecond", "logger": LoggerType.NONE,
+              "ckpt": PurePath("a/b.ckpt")}
+    text = render_defaults_ini(values, {}, {"save_dir": Kind.PATH, "two_dir": Kind.PATH})
+    e = parse_defaults_ini(text).entries
+    assert (e["save_dir"].text, e["save_dir"].value) == ("runs_dir/100%", Path("runs_dir/100%"))
+    assert e["two_dir"].text == "a_dir\nsecond"
+    assert (e["logger"].value, e["ckpt"].value) == ("none", "a/b.ckpt")
+    assert_prefigure_agrees(text, tmp_path / "pf")
+
+
+def test_help_comes_from_any_comment_style_directly_above(tmp_path: Path) -> None:
+    text = ("[OTHER]\nkey = 0\n[DEFAULTS]\n  # indented help\nfirst = 1\n; semicolon help\n"
+            "second = 2\n#Xenon lamp\nXrate = 3\n#\na = 4\n")
+    ini = parse_defaults_ini(text)
+    e = ini.entries
+    assert [(k, v.line, v.help) for k, v in e.items()] == [
+        ("first", 5, "indented help"), ("second", 7, "semicolon help"),
+        ("Xrate", 9, "Xenon lamp"), ("a", 11, "")]
+    assert "first" in ini and "key" not in ini
+    assert ini.get("a") is e["a"] and ini.get("key") is None
+    assert ini.path == Path("defaults.ini")  # named so in messages when no file is given
+    assert parse_defaults_ini(text, tmp_path / "x.ini").path == tmp_path / "x.ini"
+    assert_prefigure_agrees(text, tmp_path / "pf")
+
+
+def test_keys_inherited_from_a_default_section_as_prefigure_reads_them(tmp_path: Path
+                                                                        ) -> None:
+    # configparser gives every section the keys of [DEFAULT]; prefigure meets them first.
+    text = ("[DEFAULT]\n# shared help\nshared = 1\nboth = 0\n[DEFAULTS]\nboth = 5\n"
+            "config_file = 'x.ini'\nlate = 2\n")
+    ini = parse_defaults_ini(text)
+    e = ini.entries
+    assert [(k, v.value, v.line, v.registered) for k, v in e.items()] == [
+        ("shared", 1, 3, True), ("both", 5, 6, True), ("config_file", "x.ini", 7, False),
+        ("late", 2, 8, False)]
+    assert e["shared"].help == "shared help" and ini.stop_key == "config_file"
+    assert_prefigure_agrees(text, tmp_path / "pf")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import math
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -121,10 +122,6 @@ _KEY_LINE = re.compile(r"^(?P<key>[^\s=:#;\[][^=:]*?)\s*[=:]")
 _SECTION_LINE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]")
 
 
-def _fail(path: Path, line: int | None, reason: str) -> Any:
-    raise IniError(path, line, reason)
-
-
 def read_defaults_ini(path: Path | str) -> DefaultsIni:
     path = Path(path)
     return parse_defaults_ini(read_text(path, IniError, "an INI text"), path)
@@ -135,7 +132,7 @@ def parse_defaults_ini(text: str, path: Path | str = "defaults.ini") -> Defaults
     parser = configparser.ConfigParser()
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # prefigure keeps case
     try:
-        parser.read_string(text, source=str(path))
+        parser.read_string(text)  # the errors below name the path themselves
     except configparser.MissingSectionHeaderError as exc:
         raise IniError(path, exc.lineno, "has a key before any [section] header") from None
     except configparser.DuplicateOptionError as exc:
@@ -157,7 +154,9 @@ def parse_defaults_ini(text: str, path: Path | str = "defaults.ini") -> Defaults
     where = _key_lines(lines)
     entries: dict[str, IniEntry] = {}
     stop_key: str | None = None
-    for key in parser.options(SECTION):
+    # prefigure walks dict(items("DEFAULTS")): the keys of configparser's [DEFAULT] first
+    # (every section inherits them), then the section's own; the stop key ends that walk.
+    for key in dict(parser.items(SECTION, raw=True)):
         line = where.get(key, 0)
         try:
             value_text = parser.get(SECTION, key)
@@ -180,8 +179,10 @@ def parse_defaults_ini(text: str, path: Path | str = "defaults.ini") -> Defaults
 
 
 def _key_lines(lines: list[str]) -> dict[str, int]:
-    """1-based line of each key in [DEFAULTS] (configparser does not say)."""
+    """1-based line of each key in [DEFAULTS], else in the [DEFAULT] it inherits from
+    (configparser does not say)."""
     found: dict[str, int] = {}
+    inherited: dict[str, int] = {}
     section: str | None = None
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line[0] in " \t":
@@ -190,12 +191,13 @@ def _key_lines(lines: list[str]) -> dict[str, int]:
         if head:
             section = head.group("name")
             continue
-        if section != SECTION:
+        if section not in (SECTION, configparser.DEFAULTSECT):
             continue
+        into = found if section == SECTION else inherited
         m = _KEY_LINE.match(line)
-        if m and m.group("key").strip() not in found:
-            found[m.group("key").strip()] = number
-    return found
+        if m and m.group("key").strip() not in into:
+            into[m.group("key").strip()] = number
+    return {**inherited, **found}
 
 
 def _help_above(lines: list[str], line: int) -> str:
@@ -222,7 +224,7 @@ def format_value(value: Any, kind: Kind | None = None) -> str:
         return "true" if value else "false"  # the INI's own lowercase convention
     if isinstance(value, str):
         return _quote(value)
-    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+    if isinstance(value, float) and math.isinf(value):
         return "1e999" if value > 0 else "-1e999"  # literal_eval has no `inf`
     return repr(value).replace("%", "%%")  # lists and dicts may hold text with `%`
 
@@ -249,7 +251,7 @@ def render_defaults_ini(values: dict[str, Any], helps: dict[str, str] | None = N
 
 
 def _wrap_help(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line.strip()] if text else []
+    return [line for line in text.splitlines() if line.strip()]
 
 
 def _indent_continuations(text: str) -> str:
