@@ -35,8 +35,8 @@ MODULES: dict[str, list[str]] = {
     "defaults_ini.py": ["tests/test_defaults_ini.py", "tests/test_checks_logger_ini.py"],
     "runs/status.py": ["tests/test_runs_lifecycle.py", "tests/test_runs_records.py",
                        "tests/test_faults_runs.py"],
-    "runs/recover.py": ["tests/test_runs_recover.py", "tests/test_runs_recover_choice.py",
-                        "tests/test_runs_recover_records.py"],
+    "runs/recover.py": ["tests/test_runs_recover_choice.py", "tests/test_runs_recover_records.py",
+                        "tests/test_runs_recover.py"],
     "checks/paths.py": ["tests/test_checks_paths.py"],
     "checks/hardware.py": ["tests/test_checks_hardware.py"],
     # prepare/start/config_from_record in-process (test_launch_paths drives the same code

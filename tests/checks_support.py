@@ -130,12 +130,18 @@ def config_for(ws: Path, gpus: list[int] | None = None, **values: Any) -> RunCon
 def probed_interpreter() -> EnvironmentInfo:
     """The real probe of this test interpreter (torch, Lightning, packages, strategy and
     precision names), made once per test process in a cache of its own."""
+    import os
     import sys
     import tempfile
 
     from satconf.environment import probe
 
-    info = probe(sys.executable, cache=Path(tempfile.mkdtemp(prefix="satconf-probe-")))
+    # As conftest's session probe: SATCONF_TEST_PROBE_HOME (make mutate) keeps it across
+    # sessions, and the probe's own cache check says whether it still holds.
+    shared = os.environ.get("SATCONF_TEST_PROBE_HOME")
+    cache = (Path(shared) / "checks-cache" if shared
+             else Path(tempfile.mkdtemp(prefix="satconf-probe-")))
+    info = probe(sys.executable, cache=cache)
     assert info.ok, info.error
     return info
 

@@ -6,10 +6,14 @@ import dataclasses
 import os
 from pathlib import Path
 
+import pytest
+
 from satconf.runconfig import load_run_config
 from satconf.runs import apply_recover, find_recover_checkpoint
 
 from conftest import make_workspace
+
+pytestmark = pytest.mark.unprobed  # nothing here needs the training python's probe
 
 
 def touch(path: Path, mtime: float | None = None) -> Path:

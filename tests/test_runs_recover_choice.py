@@ -23,6 +23,8 @@ from satconf.runs.recover import pick_checkpoint, ranked_in
 
 from conftest import SEED_INI, make_workspace
 
+pytestmark = pytest.mark.unprobed  # nothing here needs the training python's probe
+
 MODEL = {"model_type": "autoencoder", "sample_rate": 16000, "model": {"latent_dim": 8}}
 OTHER = {**MODEL, "model": {"latent_dim": 64}}
 

@@ -18,6 +18,8 @@ from satconf.runs import find_recover_checkpoint, recover
 from satconf.runs.records import RECORD, RunRecord, run_dir, write_record
 from satconf.runs.recover import SLACK_S, SPAN_REUSE_S, pick_checkpoint
 
+pytestmark = pytest.mark.unprobed  # nothing here needs the training python's probe
+
 T = 1_700_000_000  # a whole second: spans and file times compare exactly
 _ids = itertools.count()
 
