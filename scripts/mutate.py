@@ -33,8 +33,9 @@ MODULES: dict[str, list[str]] = {
     # TUI, but costs seconds per mutant)
     "command.py": ["tests/test_argv_prefigure.py", "tests/test_command_plan.py"],
     "defaults_ini.py": ["tests/test_defaults_ini.py", "tests/test_checks_logger_ini.py"],
-    "runs/status.py": ["tests/test_runs_lifecycle.py", "tests/test_runs_records.py",
-                       "tests/test_faults_runs.py"],
+    # in-process: real process groups and records, no supervisor (the CLI run tests in
+    # test_runs_lifecycle.py and test_faults_runs.py cover the same through subprocesses)
+    "runs/status.py": ["tests/test_runs_status.py", "tests/test_runs_records.py"],
     "runs/recover.py": ["tests/test_runs_recover_choice.py", "tests/test_runs_recover_records.py",
                         "tests/test_runs_recover.py"],
     "checks/paths.py": ["tests/test_checks_paths.py"],

@@ -68,11 +68,15 @@ def test_no_recover_key_means_no_recover() -> None:
 def test_the_best_checkpoint_of_several_run_folders_wins(tmp_path: Path) -> None:
     # wandb: one folder per run id; the later folder (by name) holds the higher step
     base = tmp_path / "ckpts" / "my_run"
+    save(tmp_path / "ckpts" / "epoch=99-step=9900.ckpt")  # a logger-less run's, beside them
     save(base / "aaa" / "checkpoints" / "epoch=9-step=900.ckpt")
     best = save(base / "bbb" / "checkpoints" / "epoch=10-step=1000.ckpt")
     save(base / "ccc" / "checkpoints" / "epoch=1-step=100.ckpt")
     for logger in ("wandb", "'wandb'", '"comet"'):  # prefigure may keep the quotes
         assert find_recover_checkpoint(values(logger=logger), tmp_path) == best.resolve()
+    for logger in ("none", None):
+        assert find_recover_checkpoint(values(logger=logger), tmp_path).name \
+            == "epoch=99-step=9900.ckpt"
 
 
 def test_a_run_without_a_name_looks_in_save_dir_only(tmp_path: Path) -> None:

@@ -84,6 +84,12 @@ def test_a_run_without_an_end_lasts_until_its_last_sign_of_life(tmp_path: Path) 
     assert pick_checkpoint(mine(), tmp_path) == (after, 0, 1)
 
 
+def test_a_record_without_a_save_dir_explains_its_working_folder(tmp_path: Path) -> None:
+    record(tmp_path, "other", T, T + 600, save_dir="")
+    ckpt(tmp_path, 900, T + 300)
+    assert pick_checkpoint(mine(save_dir=""), tmp_path) == (None, 0, 1)
+
+
 def test_a_run_in_another_workspace_writing_to_a_shared_save_dir_counts(
         tmp_path: Path) -> None:
     shared = tmp_path / "shared"

@@ -39,7 +39,7 @@ _TRUE = ("true", "1", "yes", "on")
 
 
 def wants_recover(values: dict[str, Any]) -> bool:
-    value = values.get("recover", False)
+    value = values.get("recover")
     if isinstance(value, str):
         return value.strip().lower() in _TRUE  # prefigure keeps `recover = true` as text
     return bool(value)
@@ -63,7 +63,7 @@ def candidate_dirs(values: dict[str, Any], cwd: Path) -> list[Path]:
     # With a logger train.py writes under save_dir/<name>/<run id>/checkpoints; save_dir
     # itself then holds only other (logger-less) runs' files.
     # (satconf's demo trainer never logs: it writes into save_dir whatever the logger.)
-    by_name = (save_dir and str(values.get("logger", "")).strip("'\"") in LOGGERS_WITH_FOLDERS
+    by_name = (save_dir and str(values.get("logger")).strip("'\"") in LOGGERS_WITH_FOLDERS
                and not (cwd / DEMO_MARKER).is_file())
     dirs = [] if by_name else [base]
     if isinstance(name, str) and name:
@@ -96,7 +96,7 @@ def run_model_config(values: dict[str, Any], cwd: Path) -> dict[str, Any] | None
         return None
     path = Path(text.strip()).expanduser()
     try:
-        data = json.loads((cwd / path).read_text("utf-8"))  # an absolute path stays itself
+        data = json.loads((cwd / path).read_bytes())  # an absolute path stays itself
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -146,7 +146,7 @@ def _run_spans(*, cached: bool) -> list[tuple[str, Path, float, float]]:
     if cached and hit is not None and _clock() - hit[0] < SPAN_REUSE_S:
         return hit[1]
     out: list[tuple[str, Path, float, float]] = []
-    for record in list_runs(base):
+    for record in list_runs():  # those in runs_dir()
         start, end = parse_iso(record.started_at), parse_iso(record.ended_at)
         if not record.cwd or start is None:
             continue
@@ -219,7 +219,7 @@ def apply_recover(config: RunConfig, *, cached: bool = False) -> tuple[RunConfig
         return config, f"recover: ckpt_path is set ({explicit}); it wins over recover"
     # The seed's fields always include ckpt_path; train.py has the flag only when its
     # defaults.ini has the key (before any wandb_config/config_file stop).
-    entry = config.fields["ckpt_path"].ini if "ckpt_path" in config.fields else None
+    entry = config.fields["ckpt_path"].ini
     if entry is None or not entry.registered:
         return config, ("recover: train.py has no --ckpt-path flag (no ckpt_path key it reads "
                         "in defaults.ini), so there is nothing to resume")

@@ -1,0 +1,271 @@
+"""A local run's status in each state, and stop's escalation, in this process.
+
+Real process groups stand for the training (started here with a new session, as the
+supervisor does), and records are written with the real records API; no supervisor runs,
+so satconf's status and stop code is the one under test (also for `make mutate`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from satconf.runs.procs import process_start
+from satconf.runs.records import (
+    RunError,
+    RunRecord,
+    StopStep,
+    now_iso,
+    read_record,
+    run_dir,
+    update_record,
+    write_record,
+)
+from satconf.runs.status import (
+    STARTING_WINDOW_S,
+    engine_for,
+    request_interrupt,
+    run_status,
+    stop_run,
+)
+
+pytestmark = pytest.mark.unprobed  # nothing here needs the training python's probe
+
+# What each training does with the gentle signals (the shell's trap outlives its exec).
+OBEYS = "echo ready; exec sleep 60"
+DEAF = "trap '' INT; echo ready; exec sleep 60"  # a collective stuck on SIGINT
+STUBBORN = "trap '' INT TERM; echo ready; exec sleep 60"
+# The leader exits when told; its worker stays in the group (and, started in the
+# background by sh, ignores SIGINT).
+LEAVES_A_WORKER = "sleep 60 >/dev/null & echo ready; read _"
+
+
+@pytest.fixture
+def procs() -> Iterator[list[subprocess.Popen[str]]]:
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # a worker it left
+
+
+def training(procs: list[subprocess.Popen[str]], script: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(["sh", "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    procs.append(proc)
+    assert proc.stdout is not None and proc.stdout.readline() == "ready\n"  # traps are set
+    STARTS[proc.pid] = process_start(proc.pid)  # as the supervisor records it
+    return proc
+
+
+STARTS: dict[int, int | None] = {}
+
+
+def recorded(proc: subprocess.Popen[str] | None = None, base: Path | None = None,
+             **fields: object) -> RunRecord:
+    """The record of a run of `proc` (its group's leader), as the record file holds it."""
+    run_id = f"20260101-000000-{os.urandom(2).hex()}"
+    folder = run_dir(run_id, base)
+    folder.mkdir(parents=True)
+    if proc is not None:
+        fields = {"pid": proc.pid, "pgid": proc.pid, "pid_start": STARTS[proc.pid], **fields}
+    fields.setdefault("started_at", now_iso())
+    write_record(folder, RunRecord(id=run_id, **fields))  # type: ignore[arg-type]
+    return read_record(folder)
+
+
+def ended(proc: subprocess.Popen[str]) -> None:
+    proc.wait(timeout=30)
+
+
+def ago(seconds: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(time.time() - seconds, timezone.utc).isoformat()
+
+
+def steps(record: RunRecord) -> list[str]:
+    return [s.signal for s in record.stop_steps]
+
+
+# --- status ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"exit_code": 0}, "succeeded"),
+    ({"exit_code": 2}, "failed"),
+    ({"exit_code": 0, "error": "python not found"}, "failed"),
+    ({"ended_at": "2026-01-01T00:00:00+00:00"}, "failed"),  # ended, exit code unknown
+    ({"ended_at": "2026-01-01T00:00:00+00:00",
+      "stop_steps": [StopStep("SIGINT", "2026-01-01T00:00:00+00:00")]}, "stopped"),
+])
+def test_an_ended_run_is_judged_by_its_record_alone(procs: list, fields: dict,
+                                                     expected: str) -> None:
+    live = training(procs, OBEYS)  # whatever still runs under its old pid
+    assert run_status(recorded(live, **fields)) == expected
+
+
+def test_a_run_is_running_while_its_leader_or_its_supervisor_lives(procs: list) -> None:
+    leader = training(procs, OBEYS)
+    assert run_status(recorded(leader)) == "running"
+    me, my_start = os.getpid(), process_start(os.getpid())
+    gone = recorded(leader, supervisor_pid=me, supervisor_start=my_start)
+    os.killpg(leader.pid, signal.SIGKILL)
+    ended(leader)
+    assert run_status(gone) == "running"  # the supervisor is writing the exit code
+    # ...not once the supervisor's pid belongs to another process
+    assert run_status(recorded(leader, supervisor_pid=me,
+                               supervisor_start=(my_start or 0) + 1)) == "lost"
+
+
+def test_a_run_still_starting_is_running_for_a_minute() -> None:
+    assert run_status(recorded(started_at=ago(5))) == "running"
+    assert run_status(recorded(started_at=ago(STARTING_WINDOW_S + 5))) == "lost"
+    assert run_status(recorded(started_at=None)) == "lost"
+    # a supervisor that was recorded and is gone: not starting any more
+    assert run_status(recorded(started_at=ago(5), supervisor_pid=dead_pid())) == "lost"
+
+
+def test_a_record_read_before_the_end_is_read_again(procs: list) -> None:
+    leader = training(procs, OBEYS)
+    stale = recorded(leader)
+    os.killpg(leader.pid, signal.SIGKILL)
+    ended(leader)
+    assert stale.source is not None
+    update_record(stale.source, lambda r: setattr(r, "exit_code", 0))
+    assert stale.exit_code is None and run_status(stale) == "succeeded"
+    # a record that was not read from a folder has nothing to read again
+    assert run_status(RunRecord(id="r", pid=leader.pid, pid_start=stale.pid_start,
+                                started_at=ago(600))) == "lost"
+
+
+def test_a_vanished_run_is_lost_or_stopped_when_asked_to(procs: list) -> None:
+    leader = training(procs, OBEYS)
+    record = recorded(leader)
+    asked = recorded(leader, stop_steps=[StopStep("SIGINT", now_iso())])
+    os.killpg(leader.pid, signal.SIGKILL)
+    ended(leader)
+    assert (run_status(record), run_status(asked)) == ("lost", "stopped")
+
+
+def test_an_engine_this_satconf_lacks_is_named() -> None:
+    record = RunRecord(id="r1", engine="kubernetes")
+    assert run_status(record) == "unknown"
+    with pytest.raises(RunError, match="run r1 was started by engine 'kubernetes', which this "
+                                       "satconf does not know"):
+        engine_for(record)
+
+
+# --- stop ---------------------------------------------------------------------------------
+
+def test_stop_asks_gently_first_and_records_the_end(procs: list, tmp_path: Path) -> None:
+    base = tmp_path / "runs"  # any runs folder, not only the default one
+    leader = training(procs, OBEYS)
+    record = recorded(leader, base)
+    final = stop_run(record.id, grace=(5.0, 5.0), base=base)
+    assert steps(final) == ["SIGINT"] and final.stop_steps[0].result == "sent"
+    assert leader.wait(timeout=5) == -signal.SIGINT
+    # No supervisor wrote an exit code: the stop says so, and the run has ended.
+    assert final.ended_at and final.notes == ["exit code unknown: the supervisor was gone "
+                                              "when the run stopped"]
+    assert read_record(run_dir(record.id, base)) == final
+    assert run_status(final) == "stopped"
+    assert stop_run(record.id, base=base) == final  # an ended run is left as it is
+
+
+def test_stop_escalates_when_the_training_shrugs_off_each_signal(procs: list) -> None:
+    deaf, stubborn = training(procs, DEAF), training(procs, STUBBORN)
+    assert steps(stop_run(recorded(deaf).id, grace=(0.2, 5.0))) == ["SIGINT", "SIGTERM"]
+    assert deaf.wait(timeout=5) == -signal.SIGTERM
+    final = stop_run(recorded(stubborn).id, grace=(0.2, 0.2))
+    assert steps(final) == ["SIGINT", "SIGTERM", "SIGKILL"]
+    assert stubborn.wait(timeout=5) == -signal.SIGKILL
+
+
+def test_a_second_stop_skips_sigint(procs: list) -> None:
+    deaf = training(procs, DEAF)
+    record = recorded(deaf, stop_steps=[StopStep("SIGINT", now_iso())])
+    assert steps(stop_run(record.id, grace=(0.0, 5.0))) == ["SIGINT", "SIGTERM"]
+    assert deaf.wait(timeout=5) == -signal.SIGTERM
+
+
+def test_stop_keeps_the_exit_code_the_supervisor_writes(procs: list) -> None:
+    import threading
+
+    leader = training(procs, OBEYS)
+    me = os.getpid()  # stands for the supervisor: alive until it has written the code
+    record = recorded(leader, supervisor_pid=me, supervisor_start=process_start(me))
+    assert record.source is not None
+    folder = record.source
+
+    def supervise() -> None:
+        code = leader.wait(timeout=30)
+        update_record(folder, lambda r: setattr(r, "exit_code", code))
+
+    writer = threading.Thread(target=supervise)
+    writer.start()
+    final = stop_run(record.id, grace=(5.0, 5.0))
+    writer.join()
+    assert final.exit_code == -signal.SIGINT and final.notes == []
+    assert run_status(final) == "stopped"
+
+
+def test_stop_ends_the_workers_a_lost_run_left(procs: list) -> None:
+    leader = training(procs, LEAVES_A_WORKER)
+    assert leader.stdin is not None
+    leader.stdin.close()  # its `read` ends: the leader exits
+    leader.wait(timeout=5)
+    record = recorded(leader)
+    assert run_status(record) == "lost"
+    final = stop_run(record.id, grace=(0.2, 5.0))
+    assert steps(final) == ["SIGINT", "SIGTERM"]
+    from satconf.runs.procs import group_members
+
+    assert group_members(leader.pid) == []
+    # With nothing left in the group a lost run is left as it is.
+    assert stop_run(recorded(leader).id).stop_steps == []
+
+
+def test_stop_never_signals_what_may_not_be_the_run(procs: list) -> None:
+    leader = training(procs, OBEYS)
+    unsure = recorded(leader, pid_start=None)
+    with pytest.raises(RunError, match=f"not stopping run {unsure.id}: the record has no start "
+                                       f"time for pid {leader.pid}.*nothing was signalled"):
+        stop_run(unsure.id)
+    assert leader.poll() is None
+    assert read_record(run_dir(unsure.id)).stop_steps == []
+    with pytest.raises(RunError, match="has no process group yet"):
+        stop_run(recorded(leader, pgid=None).id)
+
+
+def test_ctrl_c_in_the_foreground_only_sends_sigint(procs: list) -> None:
+    deaf = training(procs, DEAF)
+    record = recorded(deaf)
+    after = request_interrupt(record.id)
+    assert steps(after) == ["SIGINT"] and after.stop_steps[0].result == "sent"
+    assert read_record(run_dir(record.id)) == after
+    assert deaf.poll() is None and run_status(after) == "running"
+    # Nothing is sent to a run that is not running, or may not be the run.
+    os.killpg(deaf.pid, signal.SIGKILL)
+    ended(deaf)
+    assert request_interrupt(record.id) == after
+    live = training(procs, OBEYS)
+    for fields in ({"pid_start": None}, {"pgid": None}):
+        untouched = recorded(live, **fields)
+        assert request_interrupt(untouched.id).stop_steps == []
+    assert live.poll() is None
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
