@@ -38,7 +38,7 @@ MODULES: dict[str, list[str]] = {
     "runs/status.py": ["tests/test_runs_status.py", "tests/test_runs_records.py"],
     "runs/recover.py": ["tests/test_runs_recover_choice.py", "tests/test_runs_recover_records.py",
                         "tests/test_runs_recover.py"],
-    "checks/paths.py": ["tests/test_checks_paths.py"],
+    "checks/paths.py": ["tests/test_checks_paths_findings.py", "tests/test_checks_paths.py"],
     "checks/hardware.py": ["tests/test_checks_hardware.py"],
     # prepare/start/config_from_record in-process (test_launch_paths drives the same code
     # through the CLI in subprocesses and the form: seconds per mutant, few kills)

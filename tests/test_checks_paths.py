@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from readonly_support import read_only_folder, without_dac_override
 from satconf.checks import run_checks
 
 from checks_support import about, config_for, errors, good_workspace
+
+pytestmark = pytest.mark.unprobed  # the path checks need no training python
 
 
 def test_good_workspace_has_no_errors(tmp_path: Path) -> None:
