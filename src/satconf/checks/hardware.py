@@ -90,7 +90,7 @@ def selected_gpus(ctx: Context, env: EnvironmentInfo, *,
     missing = [i for i in wanted if i not in by_index]
     out = []
     if missing and known:
-        have = ", ".join(str(i) for i in by_index) or "none"
+        have = ", ".join(str(i) for i in by_index)  # `known`: never empty here
         out.append(error("gpus", f"GPU {', '.join(map(str, missing))} does not exist "
                          f"(this machine has {have})", "pick GPUs from the list"))
     return [by_index[i] for i in wanted if i in by_index], out
