@@ -246,3 +246,10 @@ def test_keys_inherited_from_a_default_section_as_prefigure_reads_them(tmp_path:
         ("late", 2, 8, False)]
     assert e["shared"].help == "shared help" and ini.stop_key == "config_file"
     assert_prefigure_agrees(text, tmp_path / "pf")
+
+
+def test_a_key_opening_a_bracket_is_still_found_on_its_line(tmp_path: Path) -> None:
+    text = "[DEFAULTS]\n# odd, but configparser's key\n[x = 1\n"
+    (entry,) = parse_defaults_ini(text).entries.values()
+    assert (entry.key, entry.line, entry.help) == ("[x", 3, "odd, but configparser's key")
+    assert ini_namespace(text, tmp_path / "pf")["[x"] == 1

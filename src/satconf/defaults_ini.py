@@ -118,7 +118,8 @@ def _kind_of(val: Any) -> Kind:
     return Kind.OTHER
 
 
-_KEY_LINE = re.compile(r"^(?P<key>[^\s=:#;\[][^=:]*?)\s*[=:]")
+# `[x = 1` (no closing bracket) is a key to configparser; real headers are matched first.
+_KEY_LINE = re.compile(r"^(?P<key>[^\s=:#;][^=:]*?)\s*[=:]")
 _SECTION_LINE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]")
 
 
@@ -202,8 +203,6 @@ def _key_lines(lines: list[str]) -> dict[str, int]:
 
 def _help_above(lines: list[str], line: int) -> str:
     """The comment lines directly above a key, joined."""
-    if line <= 1:
-        return ""
     out: list[str] = []
     i = line - 2
     while i >= 0 and lines[i].lstrip().startswith(("#", ";")):
