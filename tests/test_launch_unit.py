@@ -15,9 +15,9 @@ import pytest
 
 from satconf import launch
 from satconf.checks.finding import error, info, warning
-from satconf.cluster.options import ClusterOptions
+from satconf.cluster.options import ClusterOptions, option_errors
 from satconf.environment import probe
-from satconf.launch import LaunchRefused, config_from_record, prepare, start
+from satconf.launch import LaunchRefused, Prepared, config_from_record, prepare, start
 from satconf.runconfig import RunConfig, load_run_config
 from satconf.runs.records import RunError, RunRecord
 from satconf.workspace import runs_dir
@@ -27,9 +27,6 @@ from conftest import wait_for
 from tui_support import launchable
 
 Started = list[tuple[RunRecord, Path | None]]  # each run and the folder it is under
-
-# None of these needs the training python's probe (seconds per test session).
-pytestmark = pytest.mark.unprobed
 
 
 @pytest.fixture
@@ -162,9 +159,12 @@ def test_engine_option_problems_are_findings_each_time(ws: Path) -> None:
                                                        "gpus_per_node": 99}})
     for _ in range(2):  # the second answer comes from the cache, as a new list
         prepared = prepare(config, checks=False, submitting=False)
-        bad = {(f.field, f.hint) for f in prepared.errors if f.field.startswith("cluster")}
-        assert bad == {("cluster.time_limit", "fix the engine option"),
-                       ("cluster.gpus_per_node", "fix the engine option")}
+        bad = {(f.field, f.message, f.hint) for f in prepared.errors
+               if f.field.startswith("cluster")}
+        said = option_errors(config.options["cluster"])
+        assert bad == {("cluster.time_limit", said["time_limit"][0], "fix the engine option"),
+                       ("cluster.gpus_per_node", said["gpus_per_node"][0],
+                        "fix the engine option")}
         assert prepared.engine == "local"  # the defaults stand in while the table is wrong
     table = prepare(replace(config, options={"cluster": ["slurm"]}), checks=False)
     (found,) = [f for f in table.errors if f.field == "cluster"]
@@ -188,6 +188,55 @@ def test_options_for_another_engine_are_kept_and_said_unused(ws: Path) -> None:
     local = replace(config, options={"cluster": {"engine": "local"}})
     assert not [f for f in prepare(local, checks=False).findings if f.level == "info"
                 and f.field and f.field.startswith("cluster.")]
+
+
+def test_inspect_adds_what_only_the_training_python_can_tell(tmp_path: Path) -> None:
+    ws = launchable(tmp_path / "ws", "import no_such_module_for_satconf\n")
+    env = probe(sys.executable)  # the session's probe of this interpreter (cached)
+    assert env.ok
+    config = _config(ws)
+
+    def import_errors(prepared: Prepared) -> list[str]:
+        return [f.message for f in prepared.errors if "no_such_module_for_satconf" in f.message]
+
+    plain = prepare(config, env=env)
+    assert plain.deep and not import_errors(plain)  # no subprocess on a keystroke
+    inspected = prepare(config, env=env, inspect=True, timeout=60)
+    assert import_errors(inspected) and set(plain.findings) < set(inspected.findings)
+    failed = probe(str(ws / "no-such-python"))
+    assert not import_errors(prepare(config, env=failed, inspect=True))
+    assert not import_errors(prepare(config, inspect=True))
+
+
+def test_a_preview_leaves_out_what_only_submitting_needs(ws: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))  # no sbatch here
+    config = replace(_config(ws), options={"cluster": {"engine": "slurm"}})
+
+    def sbatch_missing(prepared: Prepared) -> bool:
+        return any("sbatch is not installed" in f.message for f in prepared.errors)
+
+    assert sbatch_missing(prepare(config, checks=False))  # starting it is the default
+    assert not sbatch_missing(prepare(config, checks=False, submitting=False))
+
+
+def test_one_engine_table_is_validated_once(ws: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    calls: list[int] = []
+    real = launch._engine_options
+
+    def counting(config: RunConfig) -> Any:
+        calls.append(1)
+        return real(config)
+
+    monkeypatch.setattr(launch, "_engine_options", counting)
+    launch._OPTIONS_CACHE.clear()
+    config = replace(_config(ws), options={"cluster": {"engine": "slurm", "partition": "a"}})
+    assert launch.engine_options(config) == launch.engine_options(config)
+    assert len(calls) == 1
+    launch.engine_options(replace(config, options={"cluster": {"engine": "slurm"}}))
+    assert len(calls) == 2
 
 
 # -- the checks' cache ----------------------------------------------------------------------
@@ -214,9 +263,14 @@ def test_unchanged_inputs_reuse_the_checks(ws: Path, tmp_path: Path, check_calls
     assert len(check_calls) == 8
     prepare(config, inspect=True)  # without a training python there is nothing to inspect
     assert len(check_calls) == 9
-    other = launchable(tmp_path / "other", "print('x')\n")
-    prepare(replace(config, workspace=replace(config.workspace, root=other)))
-    assert len(check_calls) == 10
+    other = launchable(tmp_path / "other", "print('trained', flush=True)\n")
+    for name in ("model.json", "dataset.json"):  # files alike to the nanosecond: only the
+        for root in (ws, other):                 # folder tells the two runs apart
+            os.utime(root / "configs" / name, ns=(10**18, 10**18))
+    prepare(config)
+    there = prepare(replace(config, workspace=replace(config.workspace, root=other)))
+    assert len(check_calls) == 11
+    assert any(str(other / "data") in f.message for f in there.findings)
 
 
 def test_the_checks_of_another_training_python_are_its_own(ws: Path,
@@ -289,11 +343,13 @@ def test_start_refuses_errors_and_says_the_first(ws: Path) -> None:
 
 def test_start_runs_the_previewed_plan_and_records_it(ws: Path, tmp_path: Path,
                                                       started: Started) -> None:
-    prepared = prepare(_config(ws, batch_size=3), submitting=True)
+    prepared = replace(prepare(_config(ws, batch_size=3), submitting=True),
+                       notes=("recover: starting fresh",))
     record = start(prepared, base=tmp_path / "runs")
     started.append((record, tmp_path / "runs"))
     assert (tmp_path / "runs" / record.id).is_dir()
     assert record.engine == "local" and record.extra == {}
+    assert record.notes == ["recover: starting fresh"]
     assert record.argv == list(prepared.plan.local.argv) and record.values["batch_size"] == 3
 
 
@@ -322,11 +378,12 @@ def test_start_refuses_an_engine_this_satconf_lacks(ws: Path) -> None:
 def test_a_record_gives_back_its_settings_on_the_workspace_as_it_is(ws: Path) -> None:
     record = RunRecord(id="r1", engine="slurm", profile="big", workspace=str(ws),
                        values={"batch_size": 7, "gone_key": 1}, gpus=[1],
-                       python=sys.executable, extra={"cluster": {"partition": "gpu"}})
+                       python="/usr/bin/python3", extra={"cluster": {"partition": "gpu"}})
     config = config_from_record(record)
+    assert config.workspace.root == ws
     assert config.values["batch_size"] == 7 and "gone_key" not in config.values
     assert config.values["name"] == "stable_audio_tools"  # the INI's, for keys not recorded
-    assert config.gpus == [1] and config.profile == "big" and config.python == sys.executable
+    assert config.gpus == [1] and config.profile == "big" and config.python == "/usr/bin/python3"
     assert config.python_reason == "the python run r1 used"
     assert config.options["cluster"] == {"engine": "slurm", "partition": "gpu"}
     assert prepare(config, checks=False, submitting=False).engine == "slurm"

@@ -194,16 +194,16 @@ def _inputs_key(config: RunConfig, env: Any, inspect: bool) -> str:
         for spec in config.fields:
             value = config.values.get(spec.key)
             if spec.kind.path and isinstance(value, str) and value:
-                path = Path(value).expanduser()
-                path = path if path.is_absolute() else config.workspace.root / path
+                path = config.workspace.root / Path(value).expanduser()  # an absolute one wins
                 try:
                     st = os.stat(path)
                     stamps.append((value, st.st_mtime_ns, st.st_size))
                 except OSError:
                     stamps.append((value, None))
         data = [config.values, config.gpus, config.python, config.options,
-                str(config.workspace.root), getattr(env, "to_json", lambda: None)(),
-                getattr(env, "wandb_logged_in", None), inspect, stamps,
+                # the environment's JSON holds its fresh wandb login too
+                str(config.workspace.root), getattr(env, "to_json", lambda: None)(), inspect,
+                stamps,
                 {k: v for k, v in os.environ.items()
                  if k.startswith(("WANDB", "COMET", "SATCONF"))}]
         return json.dumps(data, sort_keys=True, default=str)
