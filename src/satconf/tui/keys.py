@@ -1,4 +1,5 @@
-"""Every key satconf binds, described once: the app, its screens, the footer and the help read it.
+"""Every key of satconf's screens, described once: the app, its screens, the footer and the
+help read it. (A dialog's own answer keys, y/n/esc, stay with the dialog: they are its buttons.)
 
 Why one table: the keys were spread over seven `BINDINGS` lists, and three of them
 collided with keys Textual's editors own (`ctrl+k` deleted to the end of the
@@ -27,6 +28,8 @@ PROFILES = "profiles"
 RUN = "run"
 GPUS = "gpus"
 PICKER = "picker"
+RUNS = "runs"
+QUEUE = "queue"
 EVERY = "every screen"
 
 
@@ -125,6 +128,38 @@ KEYS: tuple[KeySpec, ...] = (
             "run", (RUN,), rank=6),
     KeySpec("run.checkpoints", "c", "checkpoints", "Checkpoints",
             "the checkpoints this run wrote, with step and size", "run", (RUN,), rank=7),
+    # -- the runs screen (RunsScreen.BINDINGS)
+    KeySpec("runs.back", "escape", "back", "Back", "back to the form (or close the filter)",
+            "runs", (RUNS,), rank=1),
+    KeySpec("runs.filter", "slash", "filter", "Filter", "filter the runs by name, id or state",
+            "runs", (RUNS,), rank=2),
+    KeySpec("runs.stop", "s", "stop", "Stop", "stop the highlighted run (asks first)",
+            "runs", (RUNS,), rank=3),
+    KeySpec("runs.mark", "space", "mark", "Mark", "mark a run to diff (two marks)",
+            "runs", (RUNS,), rank=4),
+    KeySpec("runs.diff", "d", "diff", "Diff", "the settings that differ between two runs",
+            "runs", (RUNS,), rank=5),
+    KeySpec("runs.delete", "x,delete", "delete", "Delete",
+            "delete the highlighted run's record and log (asks first)", "runs", (RUNS,),
+            rank=6),
+    KeySpec("runs.relaunch", "r", "relaunch", "Relaunch",
+            "start the highlighted run again with its recorded settings", "runs", (RUNS,),
+            rank=7),
+    KeySpec("runs.edit", "e", "edit", "Edit", "open the highlighted run's settings in the form",
+            "runs", (RUNS,), rank=8),
+    KeySpec("runs.refresh", "ctrl+l", "refresh", "Refresh", "read the run records again now",
+            "runs", (RUNS,)),
+    # -- the queue screen (QueueScreen.BINDINGS)
+    KeySpec("queue.back", "escape", "app.pop_screen", "Back", "back to the form",
+            "queue", (QUEUE,), rank=1),
+    KeySpec("queue.cancel", "c", "cancel", "Cancel", "cancel the highlighted queued run",
+            "queue", (QUEUE,), rank=2),
+    KeySpec("queue.up", "u", "move(-1)", "Up", "move the highlighted run one place earlier",
+            "queue", (QUEUE,), rank=3),
+    KeySpec("queue.down", "n", "move(1)", "Down", "move the highlighted run one place later",
+            "queue", (QUEUE,), rank=4),
+    KeySpec("queue.pause", "p", "pause", "Pause/resume",
+            "pause the queue (running runs go on) or resume it", "queue", (QUEUE,), rank=5),
     # -- the GPU picker (GpuPicker.BINDINGS; space ticks, SelectionList's own key)
     KeySpec("gpus.apply", "enter", "apply", "Use ticked", "use the ticked GPUs",
             "gpus", (GPUS,), rank=1, priority=True),

@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
+
+from satconf.tui.footer import KeyFooter
+from satconf.tui.keys import bindings
 
 if TYPE_CHECKING:
     from satconf.runconfig import RunConfig
@@ -40,13 +43,7 @@ def entry_cells(entries: list[Any], positions: dict[int, int]) -> list[tuple[str
 
 
 class QueueScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("c", "cancel", "Cancel"),
-        Binding("u", "move(-1)", "Up"),
-        Binding("n", "move(1)", "Down"),
-        Binding("p", "pause", "Pause/resume"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("queue"))  # see tui/keys.py
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -54,7 +51,7 @@ class QueueScreen(Screen[None]):
         table: DataTable[str] = DataTable(id="queue-table", cursor_type="row")
         table.add_columns(*COLUMNS)
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Queue"

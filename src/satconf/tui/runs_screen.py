@@ -22,8 +22,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
+from satconf.tui.footer import KeyFooter
+from satconf.tui.keys import bindings
 from satconf.tui.runs_actions import RunsActions
 
 REFRESH_S = 2.0
@@ -130,17 +132,7 @@ class DiffScreen(ModalScreen[None]):
 
 
 class RunsScreen(RunsActions, Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="runs.back"),
-        Binding("slash", "filter", "Filter", id="runs.filter"),
-        Binding("s", "stop", "Stop", id="runs.stop"),
-        Binding("space", "mark", "Mark", id="runs.mark"),
-        Binding("d", "diff", "Diff", id="runs.diff"),
-        Binding("x,delete", "delete", "Delete", id="runs.delete"),
-        Binding("r", "relaunch", "Relaunch", id="runs.relaunch"),
-        Binding("e", "edit", "Edit", id="runs.edit"),
-        Binding("ctrl+l", "refresh", "Refresh", id="runs.refresh", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("runs"))  # see tui/keys.py
 
     def __init__(self) -> None:
         super().__init__(id="runs-screen")
@@ -154,7 +146,7 @@ class RunsScreen(RunsActions, Screen[None]):
         table: DataTable[Any] = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static("", id="runs-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "runs"
@@ -177,6 +169,8 @@ class RunsScreen(RunsActions, Screen[None]):
     def _show(self, rows: list[RunRow]) -> None:
         from rich.text import Text
 
+        if self not in self.app.screen_stack:  # closed while the worker read the records
+            return
         self.rows = rows
         self.loaded += 1
         table = self.query_one(DataTable)
