@@ -253,3 +253,21 @@ def test_a_key_opening_a_bracket_is_still_found_on_its_line(tmp_path: Path) -> N
     (entry,) = parse_defaults_ini(text).entries.values()
     assert (entry.key, entry.line, entry.help) == ("[x", 3, "odd, but configparser's key")
     assert ini_namespace(text, tmp_path / "pf")["[x"] == 1
+
+
+LAYOUTS = [  # (INI text, [(key, line)]) as configparser reads the keys
+    ("[DEFAULTS]\n  a = 1\n  b = 2\n", [("a", 2), ("b", 3)]),  # indented alike: two keys
+    ("[DEFAULTS]\n\xa0y = 2\nz = 3\n", [("y", 2), ("z", 3)]),  # any whitespace indents
+    ("[DEFAULTS]\nv = first\n  second\n\n  # kept\n  third\nw = 4\n", [("v", 2), ("w", 7)]),
+    ("[a]b]\nq = 1\n[DEFAULTS]\nk : 5\n", [("k", 4)]),  # `:` is a delimiter too
+    ("  [DEFAULTS]\n  k = 1\n    cont\n  j = 2\n", [("k", 2), ("j", 4)]),
+    ("[DEFAULTS]\nlong = [1,\n    2]\nafter = 1\n", [("long", 2), ("after", 4)]),
+]
+
+
+@pytest.mark.parametrize(("text", "where"), LAYOUTS)
+def test_every_key_is_found_on_its_line(tmp_path: Path, text: str,
+                                        where: list[tuple[str, int]]) -> None:
+    ini = parse_defaults_ini(text)
+    assert [(k, e.line) for k, e in ini.entries.items()] == where
+    assert_prefigure_agrees(text, tmp_path / "pf")

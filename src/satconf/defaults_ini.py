@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import configparser
 import math
-import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePath
@@ -118,9 +117,6 @@ def _kind_of(val: Any) -> Kind:
     return Kind.OTHER
 
 
-# `[x = 1` (no closing bracket) is a key to configparser; real headers are matched first.
-_KEY_LINE = re.compile(r"^(?P<key>[^\s=:#;][^=:]*?)\s*[=:]")
-_SECTION_LINE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]")
 
 
 def read_defaults_ini(path: Path | str) -> DefaultsIni:
@@ -181,23 +177,30 @@ def parse_defaults_ini(text: str, path: Path | str = "defaults.ini") -> Defaults
 
 def _key_lines(lines: list[str]) -> dict[str, int]:
     """1-based line of each key in [DEFAULTS], else in the [DEFAULT] it inherits from
-    (configparser does not say)."""
+    (configparser does not say): configparser's own reading of headers, keys and indented
+    continuation lines, redone with its own patterns."""
     found: dict[str, int] = {}
     inherited: dict[str, int] = {}
     section: str | None = None
+    value_open = False  # the last key's value may go on, on lines indented deeper
+    indent = 0
     for number, line in enumerate(lines, start=1):
-        if not line.strip() or line[0] in " \t":
-            continue  # blank, or a continuation of a multi-line value
-        head = _SECTION_LINE.match(line)
+        text = line.strip()
+        if not text or text.startswith(("#", ";")):
+            continue  # neither ends a value: configparser keeps empty lines in values
+        level = len(line) - len(line.lstrip())
+        if value_open and level > indent:
+            continue  # a continuation line of that value
+        indent = level
+        head = configparser.ConfigParser.SECTCRE.match(text)
         if head:
-            section = head.group("name")
+            section, value_open = head.group("header"), False
             continue
-        if section not in (SECTION, configparser.DEFAULTSECT):
-            continue
-        into = found if section == SECTION else inherited
-        m = _KEY_LINE.match(line)
-        if m and m.group("key").strip() not in into:
-            into[m.group("key").strip()] = number
+        m = configparser.ConfigParser.OPTCRE.match(text)
+        value_open = m is not None
+        if m and section in (SECTION, configparser.DEFAULTSECT):
+            into = found if section == SECTION else inherited
+            into.setdefault(m.group("option").rstrip(), number)
     return {**inherited, **found}
 
 
