@@ -19,6 +19,7 @@ import pytest
 
 from satconf.runs.procs import process_start
 from satconf.runs.records import (
+    STOP_LOCK,
     RunError,
     RunRecord,
     StopStep,
@@ -31,10 +32,13 @@ from satconf.runs.records import (
 from satconf.runs.status import (
     STARTING_WINDOW_S,
     engine_for,
+    local_is_going,
     request_interrupt,
     run_status,
     stop_run,
 )
+
+from conftest import wait_for
 
 pytestmark = pytest.mark.unprobed  # nothing here needs the training python's probe
 
@@ -42,6 +46,8 @@ pytestmark = pytest.mark.unprobed  # nothing here needs the training python's pr
 OBEYS = "echo ready; exec sleep 60"
 DEAF = "trap '' INT; echo ready; exec sleep 60"  # a collective stuck on SIGINT
 STUBBORN = "trap '' INT TERM; echo ready; exec sleep 60"
+# Takes a moment to save after SIGINT (the trap runs once the killed sleep has returned).
+SAVES = "trap 'sleep 0.3; exit 0' INT; echo ready; sleep 60"
 # The leader exits when told; its worker stays in the group (and, started in the
 # background by sh, ignores SIGINT).
 LEAVES_A_WORKER = "sleep 60 >/dev/null & echo ready; read _"
@@ -59,9 +65,17 @@ def procs() -> Iterator[list[subprocess.Popen[str]]]:
             os.killpg(proc.pid, signal.SIGKILL)  # a worker it left
 
 
+def default_signals() -> None:
+    """As the supervisor starts the training: the default SIGINT and SIGTERM, whatever this
+    test process inherited (a background job ignores SIGINT, and an exec keeps that)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 def training(procs: list[subprocess.Popen[str]], script: str) -> subprocess.Popen[str]:
     proc = subprocess.Popen(["sh", "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=default_signals)
     procs.append(proc)
     assert proc.stdout is not None and proc.stdout.readline() == "ready\n"  # traps are set
     STARTS[proc.pid] = process_start(proc.pid)  # as the supervisor records it
@@ -157,6 +171,13 @@ def test_a_vanished_run_is_lost_or_stopped_when_asked_to(procs: list) -> None:
     assert (run_status(record), run_status(asked)) == ("lost", "stopped")
 
 
+def test_a_run_is_going_while_its_leader_lives_whatever_its_group(procs: list) -> None:
+    leader = training(procs, OBEYS)
+    assert local_is_going(recorded(leader, pgid=None))
+    # ...and not when that pid is now another process leading its own group
+    assert not local_is_going(recorded(leader, pid_start=(STARTS[leader.pid] or 0) + 1))
+
+
 def test_an_engine_this_satconf_lacks_is_named() -> None:
     record = RunRecord(id="r1", engine="kubernetes")
     assert run_status(record) == "unknown"
@@ -191,6 +212,15 @@ def test_stop_escalates_when_the_training_shrugs_off_each_signal(procs: list) ->
     assert stubborn.wait(timeout=5) == -signal.SIGKILL
 
 
+def test_stop_waits_the_grace_for_the_training_to_save(procs: list, tmp_path: Path) -> None:
+    from satconf.runs.records import parse_iso
+
+    saver = training(procs, SAVES)
+    final = stop_run(recorded(saver).id, grace=(10.0, 0.1))
+    assert steps(final) == ["SIGINT"] and saver.wait(timeout=5) == 0
+    assert all(parse_iso(s.at) for s in final.stop_steps)
+
+
 def test_a_second_stop_skips_sigint(procs: list) -> None:
     deaf = training(procs, DEAF)
     record = recorded(deaf, stop_steps=[StopStep("SIGINT", now_iso())])
@@ -209,6 +239,7 @@ def test_stop_keeps_the_exit_code_the_supervisor_writes(procs: list) -> None:
 
     def supervise() -> None:
         code = leader.wait(timeout=30)
+        time.sleep(0.3)  # a supervisor slow to write it (a loaded machine): stop waits
         update_record(folder, lambda r: setattr(r, "exit_code", code))
 
     writer = threading.Thread(target=supervise)
@@ -217,6 +248,61 @@ def test_stop_keeps_the_exit_code_the_supervisor_writes(procs: list) -> None:
     writer.join()
     assert final.exit_code == -signal.SIGINT and final.notes == []
     assert run_status(final) == "stopped"
+
+
+def lock_state(path: Path) -> set[str]:
+    """'held' and/or 'waiting' for the flock on `path`, as /proc/locks lists it."""
+    inode = f":{path.stat().st_ino} "
+    lines = [line for line in Path("/proc/locks").read_text().splitlines() if inode in line]
+    return {"waiting" if "->" in line else "held" for line in lines}
+
+
+def test_a_stop_while_another_goes_on_returns_what_that_one_did(procs: list) -> None:
+    import threading
+
+    from satconf.runs.records import stop_lock
+
+    leader = training(procs, OBEYS)
+    record = recorded(leader)
+    assert record.source is not None
+    folder = record.source
+    got: list[RunRecord] = []
+    with stop_lock(folder):  # another `satconf runs stop` is taking the steps
+        second = threading.Thread(target=lambda: got.append(stop_run(record.id)))
+        second.start()
+        wait_for(lambda: "waiting" in lock_state(folder / STOP_LOCK), "the second stop to wait")
+        os.killpg(leader.pid, signal.SIGINT)
+
+        def stopped(r: RunRecord) -> None:  # what that stop records
+            r.stop_steps.append(StopStep("SIGINT", now_iso()))
+            r.ended_at = now_iso()
+
+        done = update_record(folder, stopped)
+    second.join(timeout=30)
+    assert got == [done] and steps(done) == ["SIGINT"]
+
+
+def test_stop_of_a_run_whose_training_already_ended_signals_nothing(procs: list) -> None:
+    import threading
+
+    leader = training(procs, OBEYS)
+    os.killpg(leader.pid, signal.SIGKILL)
+    ended(leader)
+    me = os.getpid()  # the supervisor, about to write the exit code: the run is running
+    record = recorded(leader, supervisor_pid=me, supervisor_start=process_start(me))
+    assert record.source is not None and run_status(record) == "running"
+    folder = record.source
+
+    def supervise() -> None:  # writes the code once the stop holds its lock
+        wait_for(lambda: (folder / STOP_LOCK).exists() and "held" in
+                 lock_state(folder / STOP_LOCK), "the stop to start")
+        update_record(folder, lambda r: setattr(r, "exit_code", -9))
+
+    writer = threading.Thread(target=supervise)
+    writer.start()
+    final = stop_run(record.id)
+    writer.join(timeout=30)
+    assert final.exit_code == -9 and final.stop_steps == [] and final.notes == []
 
 
 def test_stop_ends_the_workers_a_lost_run_left(procs: list) -> None:
@@ -247,17 +333,18 @@ def test_stop_never_signals_what_may_not_be_the_run(procs: list) -> None:
         stop_run(recorded(leader, pgid=None).id)
 
 
-def test_ctrl_c_in_the_foreground_only_sends_sigint(procs: list) -> None:
+def test_ctrl_c_in_the_foreground_only_sends_sigint(procs: list, tmp_path: Path) -> None:
     deaf = training(procs, DEAF)
-    record = recorded(deaf)
-    after = request_interrupt(record.id)
+    base = tmp_path / "runs"
+    record = recorded(deaf, base)
+    after = request_interrupt(record.id, base)
     assert steps(after) == ["SIGINT"] and after.stop_steps[0].result == "sent"
-    assert read_record(run_dir(record.id)) == after
+    assert read_record(run_dir(record.id, base)) == after
     assert deaf.poll() is None and run_status(after) == "running"
     # Nothing is sent to a run that is not running, or may not be the run.
     os.killpg(deaf.pid, signal.SIGKILL)
     ended(deaf)
-    assert request_interrupt(record.id) == after
+    assert request_interrupt(record.id, base) == after
     live = training(procs, OBEYS)
     for fields in ({"pid_start": None}, {"pgid": None}):
         untouched = recorded(live, **fields)
