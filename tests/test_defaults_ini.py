@@ -262,6 +262,10 @@ LAYOUTS = [  # (INI text, [(key, line)]) as configparser reads the keys
     ("[a]b]\nq = 1\n[DEFAULTS]\nk : 5\n", [("k", 4)]),  # `:` is a delimiter too
     ("  [DEFAULTS]\n  k = 1\n    cont\n  j = 2\n", [("k", 2), ("j", 4)]),
     ("[DEFAULTS]\nlong = [1,\n    2]\nafter = 1\n", [("long", 2), ("after", 4)]),
+    # a value goes on past blank and comment lines: `w = ...` there is text, not the key
+    ("[DEFAULTS]\nv = first\n\n  w = text\nw = 1\n", [("v", 2), ("w", 5)]),
+    ("[DEFAULTS]\nv = first\n# c\n  w = text\nw = 1\n", [("v", 2), ("w", 5)]),
+    ("[DEFAULTS]\nv = first\n; c\n  w = text\nw = 1\n", [("v", 2), ("w", 5)]),
 ]
 
 

@@ -200,7 +200,7 @@ def _key_lines(lines: list[str]) -> dict[str, int]:
         value_open = m is not None
         if m and section in (SECTION, configparser.DEFAULTSECT):
             into = found if section == SECTION else inherited
-            into.setdefault(m.group("option").rstrip(), number)
+            into.setdefault(m.group("option"), number)  # OPTCRE leaves no spaces around
     return {**inherited, **found}
 
 
