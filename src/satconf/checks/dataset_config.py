@@ -136,9 +136,9 @@ def _metadata_module(ctx: Context, key: str, where: str, module: Any) -> list[Fi
                       "relative paths are taken from train.py's folder")]
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
-    except SyntaxError as exc:
-        return [error(key, f"{label} {path}: line {exc.lineno}: {exc.msg}",
-                      "fix the Python syntax there")]
+    except SyntaxError as exc:  # (a NUL byte has no line: Python 3.11.4+)
+        at = f"line {exc.lineno}: " if exc.lineno else ""
+        return [error(key, f"{label} {path}: {at}{exc.msg}", "fix the Python syntax there")]
     except (OSError, ValueError) as exc:
         return [error(key, f"{label} {path} cannot be read: {exc}")]
     if not _defines(tree, METADATA_FUNCTION):
