@@ -318,7 +318,17 @@ def test_stop_ends_the_workers_a_lost_run_left(procs: list) -> None:
 
     assert group_members(leader.pid) == []
     # With nothing left in the group a lost run is left as it is.
-    assert stop_run(recorded(leader).id).stop_steps == []
+    lost = recorded(leader)
+    assert stop_run(lost.id) == lost and read_record(run_dir(lost.id)) == lost
+
+
+def test_stop_leaves_an_ended_run_alone_whatever_is_left(procs: list) -> None:
+    leader = training(procs, LEAVES_A_WORKER)
+    assert leader.stdin is not None
+    leader.stdin.close()
+    leader.wait(timeout=5)
+    done = recorded(leader, exit_code=0, ended_at=now_iso())
+    assert stop_run(done.id) == done and read_record(run_dir(done.id)) == done
 
 
 def test_stop_never_signals_what_may_not_be_the_run(procs: list) -> None:
