@@ -45,6 +45,8 @@ MODULES: dict[str, list[str]] = {
                                "tests/test_checks_model_config.py"],
     "checks/dataset_config.py": ["tests/test_checks_dataset_findings.py",
                                  "tests/test_checks_dataset.py"],
+    "checks/train_source.py": ["tests/test_checks_train_source_reads.py",
+                               "tests/test_checks_source.py"],
     # prepare/start/config_from_record in-process (test_launch_paths drives the same code
     # through the CLI in subprocesses and the form: seconds per mutant, few kills)
     "launch.py": ["tests/test_launch_unit.py", "tests/test_cluster_checks.py"],
