@@ -97,19 +97,25 @@ def test_unreadable_file(tmp_path: Path) -> None:
     import subprocess
     import sys
 
+    import satconf
+
     ws = good_workspace(tmp_path / "ws")
+    assert errors(config_for(ws)) == []  # readable, here
     model = ws / "configs" / "model.json"
     model.chmod(0o000)
+    # The child imports the satconf this test imports (under `make mutate`, the mutated one).
+    path = os.pathsep.join([str(Path(__file__).parent),
+                            str(Path(satconf.__file__).resolve().parents[1])])
     try:
         argv = without_dac_override([sys.executable, "-c", CHECK_MODEL, str(ws),
                                      str(Path(__file__).parent)])
         out = subprocess.run(argv, capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
+                             env={**os.environ, "PYTHONPATH": path})
     finally:
         model.chmod(0o644)
     assert out.returncode == 0, out.stderr
     by_field = json.loads(out.stdout.strip().splitlines()[-1])
-    # os.access says so first; as root without DAC override access() may still pass, and
-    # then the read itself is refused: either way the file is named as unreadable.
-    message = by_field["model_config"]
-    assert "not readable" in message or "cannot be read: Permission denied" in message
+    # os.access says so first where the permission bits apply to it; as root without DAC
+    # override access() still passes here, and the read itself is refused.
+    assert by_field["model_config"] in (f"{model} is not readable by you",
+                                        f"{model} cannot be read: Permission denied")

@@ -84,7 +84,7 @@ def _existing_ancestor(path: Path) -> Path:
 
 def check_save_dir(ctx: Context) -> list[Finding]:
     text = ctx.text(SAVE_DIR)
-    path = ctx.resolve(text) if text else ctx.root
+    path = ctx.resolve(text)  # an empty save_dir is the workspace itself
     out: list[Finding] = []
     if not text:
         out.append(info(SAVE_DIR, f"save_dir is empty: Lightning writes checkpoints under "
