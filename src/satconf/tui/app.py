@@ -70,6 +70,7 @@ class SatconfApp(ChecksAndLaunch, FormActions, ProfileHooks, App[int]):
         self._launch_waiting = False
         self._pythons_answered: dict[str, bool] = {}
         self.last_run: Any = None  # the record of the run launched from here
+        self.launched: list[str] = []  # the ids of every run launched from here
         self._profile_flow: Any = None  # see profile_flow
 
     @property
@@ -367,4 +368,9 @@ def run_app(workspace: Path | str | None = None, profile: str | None = None) -> 
         print(f"satconf: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1
     result = app.run()
+    for record in app.still_running():
+        # The screen is gone: say where the run went, as a shell user expects.
+        print(f"satconf: run {record.id} ({record.name or 'unnamed'}) goes on in the "
+              f"background: `satconf runs logs {record.id} -f` follows it, "
+              f"`satconf runs stop {record.id}` stops it", file=sys.stderr)
     return int(result or 0)

@@ -193,4 +193,21 @@ class ChecksAndLaunch:
         from satconf.tui.run_view import RunScreen
 
         self.last_run = event.record
+        self.launched.append(event.record.id)
         self.push_screen(RunScreen(event.record))
+
+    def still_running(self: SatconfApp) -> list[Any]:
+        """The records of the runs started from this form that have not ended (they are
+        detached: quitting the form leaves them going)."""
+        from satconf.runs.records import load_run
+        from satconf.runs.status import run_status
+
+        out = []
+        for run_id in dict.fromkeys(self.launched):
+            try:
+                record = load_run(run_id)
+            except Exception:  # a deleted or unreadable record: nothing to say about it
+                continue
+            if run_status(record) in ("running", "queued"):
+                out.append(record)
+        return out
