@@ -67,6 +67,8 @@ def test_the_summary_line_names_what_the_training_python_has() -> None:
             pytorch_lightning="2.1.0", cached=True)
     assert summary(e) == ("training python ? (/opt/train/bin/python): torch 2.3.0, "
                           "Lightning 2.1.0, no CUDA, 0 GPU(s), cached")
+    assert summary(env((), torch=None, lightning=None, pytorch_lightning=None)).endswith(
+        ": torch none, Lightning none, no CUDA, 0 GPU(s)")
     reasoned = [f for f in environment_findings(e, reason="the profile's") if f.level == "info"]
     assert reasoned[-1].message.startswith("training python ? (/opt/train/bin/python, the "
                                            "profile's): ")
@@ -114,7 +116,8 @@ def test_a_package_that_breaks_on_import_is_an_error_other_problems_warnings() -
                                              torch_broken, PY)),
         warning(None, f"probe: {odd}")]
     assert "Lightning 2.1.0 (fails to import)" in found[-1].message
-    assert "fails to import" not in summary(env(problems=(torch_broken,)))
+    torch_needs = "import torch failed: ModuleNotFoundError: No module named 'lightning_x'"
+    assert "fails to import" not in summary(env(problems=(torch_needs,)))
 
 
 # --- GPUs -------------------------------------------------------------------------------
@@ -132,9 +135,18 @@ def test_no_usable_gpu_when_train_py_asks_for_one(ws: Path, nvml: None) -> None:
         "gpus", "torch 2.3.0+cpu in the training python sees no CUDA GPU, but train.py asks "
         "Lightning for accelerator='gpu'", hint)]
     # For bf16 NVML is asked about the cards (their capability): then it says so.
-    assert about(hardware(ws, cpu_torch, precision="bf16-mixed"), "gpus") == [error(
+    found = hardware(ws, cpu_torch, precision="bf16-mixed")
+    assert about(found, "gpus") == [error(
         "gpus", "torch 2.3.0+cpu in the training python sees no CUDA GPU; NVML lists 1 GPU(s), "
         "so torch is a CPU build, but train.py asks Lightning for accelerator='gpu'", hint)]
+    assert about(found, "precision")[0].message == (
+        "bf16-mixed needs compute capability 8.0 or newer; GPU 0 Tesla V100 (7.0) cannot do it")
+    # GPUs a torch without CUDA listed count for nothing; without torch it says just that
+    listed = env(((8, 0),), cuda_available=False, torch=None)
+    assert about(hardware(ws, listed), "gpus") == [error(
+        "gpus", "torch in the training python sees no CUDA GPU, but train.py asks Lightning "
+        "for accelerator='gpu'", hint)]
+    assert about(hardware(ws, cpu_torch, [0], strategy="ddp"), "strategy") == []
     assert about(hardware(ws, env(((9, 0),)), []), "gpus") == [error(
         "gpus", "no GPU is selected, but train.py asks Lightning for accelerator='gpu'",
         "select at least one GPU")]
@@ -148,21 +160,22 @@ def test_no_usable_gpu_when_train_py_asks_for_one(ws: Path, nvml: None) -> None:
 # --- precision --------------------------------------------------------------------------
 
 def test_bf16_needs_compute_capability_8(ws: Path) -> None:
-    e = env(((8, 0), (7, 5), (8, 6)))
+    e = env(((8, 0), (7, 5), (8, 6), (7, 0)))
     assert about(hardware(ws, e, precision="bf16-mixed"), "precision") == [error(
-        "precision", "bf16-mixed needs compute capability 8.0 or newer; GPU 1 GPU1 (7.5) "
-        "cannot do it", "use 16-mixed on these GPUs, or pick Ampere or newer GPUs")]
+        "precision", "bf16-mixed needs compute capability 8.0 or newer; GPU 1 GPU1 (7.5), "
+        "GPU 3 GPU3 (7.0) cannot do it", "use 16-mixed on these GPUs, or pick Ampere or newer "
+        "GPUs")]
     assert about(hardware(ws, e, [0, 2], precision="bf16-mixed"), "precision") == []
     assert about(hardware(ws, e, precision="16-mixed"), "precision") == []
 
 
 def test_transformer_engine_needs_its_package_and_capability_8_9(ws: Path) -> None:
-    e = env(((8, 9), (8, 6)), packages={"prefigure": True})
+    e = env(((8, 9), (8, 6), (8, 0)), packages={"prefigure": True})
     assert about(hardware(ws, e, precision="transformer-engine"), "precision") == [
         error("precision", "transformer-engine needs the transformer_engine package in the "
               "training python", "install transformer-engine or use bf16-mixed"),
         error("precision", "transformer-engine needs compute capability 8.9 or newer; GPU 1 "
-              "GPU1 (8.6) cannot do it", "use bf16-mixed")]
+              "GPU1 (8.6), GPU 2 GPU2 (8.0) cannot do it", "use bf16-mixed")]
     e = env(((8, 9),), packages={"transformer_engine": True})
     assert about(hardware(ws, e, precision="transformer-engine"), "precision") == []
 
@@ -173,6 +186,7 @@ def test_a_precision_lightning_does_not_know(ws: Path) -> None:
         "precision", "Lightning in the training python does not accept precision 'bf16-true'",
         "use one of 32, 16-mixed")]
     assert about(hardware(ws, env(precisions=()), precision="bf16-true"), "precision") == []
+    assert about(hardware(ws, e, precision=""), "precision") == []
 
 
 def test_a_capability_bound_precision_without_any_usable_gpu(ws: Path) -> None:
@@ -206,6 +220,8 @@ def test_strategies_lightning_lacks_or_that_need_more(ws: Path) -> None:
         "strategy", "strategy fsdp needs a GPU; none is available",
         "use a GPU machine or strategy auto")]
     assert about(hardware(ws, e, strategy="fsdp"), "strategy") == []
+    with_ds = env(strategies=("deepspeed_stage_2",), packages={"deepspeed": True})
+    assert about(hardware(ws, with_ds, strategy="deepspeed_stage_2"), "strategy") == []
     assert about(hardware(ws, e, strategy="ddp"), "strategy") == [warning(
         "strategy", "plain ddp on 2 GPUs stops at the first step when a model has parameters "
         "without gradients, as stable-audio-tools' models do",

@@ -70,7 +70,7 @@ def _import_hint(problem: str, python: str) -> str:
 
 
 def selected_gpus(ctx: Context, env: EnvironmentInfo, *,
-                  nvml: bool = True) -> tuple[list[SelectedGpu], list[Finding]]:
+                  nvml: bool) -> tuple[list[SelectedGpu], list[Finding]]:
     """The selected GPUs: the probe's when its torch sees CUDA, else NVML's (or the fake file's).
 
     NVML is asked only with `nvml`: its GPUs serve only for their compute capability,
@@ -108,7 +108,8 @@ def check_hardware(ctx: Context, env: EnvironmentInfo) -> list[Finding]:
     if not usable and _GPU_ACCELERATOR.search(ctx.train_py_text()):
         if not env.cuda_available:
             seen = f"; NVML lists {len(gpus)} GPU(s), so torch is a CPU build" if gpus else ""
-            out.append(error("gpus", f"torch {env.torch or ''} in the training python sees no "
+            torch = f"torch {env.torch}" if env.torch else "torch"
+            out.append(error("gpus", f"{torch} in the training python sees no "
                              f"CUDA GPU{seen}, but train.py asks Lightning for "
                              "accelerator='gpu'", "run where there is an NVIDIA GPU, with a "
                              "CUDA build of torch"))
