@@ -152,3 +152,25 @@ def test_pretransform_options_need_a_pretransform(ws: Path) -> None:
     assert options(latent(), remove_pretransform_weight_norm="pre_load",
                    pretransform_ckpt_path="ae.ckpt") == []
     assert options([1, 2], pretransform_ckpt_path="ae.ckpt") == []  # unreadable: said elsewhere
+
+
+def test_a_model_config_that_is_not_an_object_says_what_it_should_be(ws: Path) -> None:
+    path = ws / "configs" / "model.json"
+    assert model(ws, [1, 2]) == [error(K, f"{path} holds a JSON list, but a model config must "
+                                          "be a JSON object {...}")]
+
+
+def test_the_pretransform_block_others_ask_for(ws: Path) -> None:
+    from satconf.checks.model_config import pretransform
+
+    def block(data: Any) -> Any:
+        write_json(ws / "configs" / "model.json", data)
+        return pretransform(Context.of(config_for(ws), None))
+
+    assert block(latent()) == LATENT_MODEL["model"]["pretransform"]
+    data = latent()
+    data["model"]["pretransform"] = "autoencoder"
+    assert block(data) is None
+    assert block(GOOD_MODEL) is None
+    assert block({**GOOD_MODEL, "model": []}) is None
+    assert block([1]) is None
