@@ -47,6 +47,8 @@ def test_the_type_and_the_list_come_first(ws: Path) -> None:
     assert dataset(ws, {"dataset_type": "folder"}) == [error(
         K, "the dataset config has dataset_type 'folder'; train.py would build no dataloader "
         "and fail later", f"use one of {types}")]
+    assert dataset(ws, [1]) == [error(K, f"{ws / 'configs' / 'ds.json'} holds a JSON list, but "
+                                         "a dataset config must be a JSON object {...}")]
     for datasets in (None, [], {"id": "a"}):
         assert dataset(ws, {"dataset_type": "audio_dir", "datasets": datasets}) == [error(
             K, 'the dataset config has no "datasets" list (or it is empty)',
@@ -109,6 +111,17 @@ def test_a_huge_corpus_is_counted_only_so_far(ws: Path,
 
 
 def test_a_count_follows_the_folder(ws: Path) -> None:
+    import os
+
+    one, two = ws / "one", ws / "two"
+    write_wav(one / "a.wav")
+    for name in ("a.wav", "b.wav"):
+        write_wav(two / name)
+    (two / "linked").symlink_to(one, target_is_directory=True)  # followed, as train.py does
+    for folder in (one, two):
+        os.utime(folder, ns=(10**18, 10**18))  # the same mtime: each still its own count
+    assert count_files(one, (".wav",)) == (1, False)
+    assert count_files(two, (".wav",)) == (3, False)
     folder = ws / "more"
     write_wav(folder / "a.wav")
     assert count_files(folder, (".wav",)) == (1, False)
@@ -119,8 +132,9 @@ def test_a_count_follows_the_folder(ws: Path) -> None:
 
 def test_remote_entries_need_a_path_and_s3_the_aws_tool(ws: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    assert dataset(ws, audio({"id": "w"}, dtype="wds")) == [
-        error(K, 'datasets[0] has neither "s3_path" nor "path"')]
+    assert dataset(ws, audio("x", {"id": "w"}, dtype="wds")) == [
+        error(K, "datasets[0] is not a JSON object"),
+        error(K, 'datasets[1] has neither "s3_path" nor "path"')]
     assert dataset(ws, audio({"id": "w", "path": "s3://b/x"}, dtype="wds")) == []
     monkeypatch.setenv("PATH", str(ws))  # no aws there
     assert dataset(ws, audio({"id": "s", "s3_path": "s3://b/x"}, dtype="s3")) == [warning(
@@ -149,12 +163,16 @@ def test_a_custom_metadata_module_word_for_word(ws: Path) -> None:
     assert meta("nul.py")[0].message in (
         f"{label} {ws / 'nul.py'}: source code string cannot contain null bytes",
         f"{label} {ws / 'nul.py'} cannot be read: source code string cannot contain null bytes")
-    (ws / "none.py").write_text("def other(info, audio):\n    return {}\n"
+    (ws / "none.py").write_text("version = 1\ndef other(info, audio):\n    return {}\n"
                                 "class get_custom_metadata_x: pass\n")
     assert meta("none.py") == [error(K, f"{label} {ws / 'none.py'} defines no "
                                         "get_custom_metadata",
                                      "add `def get_custom_metadata(info, audio):` returning a "
                                      "dict")]
+    # the module's findings come beside the folder's
+    assert dataset(ws, audio({"id": "a", "path": "data", "custom_metadata_module": 5})) == [
+        info(K, f"datasets[0].path {ws / 'data'}: 2 files"), error(K, f"{label} must be a path to "
+                                                                      "a .py file")]
     for i, source in enumerate(("async def get_custom_metadata(info, audio): ...\n",
                                 "get_custom_metadata = lambda info, audio: {}\n",
                                 "get_custom_metadata: object = dict\n",
