@@ -44,7 +44,7 @@ def test_the_imports_that_run_at_start_up_in_order() -> None:
         "try:\n    import comet_ml\nexcept (ValueError, ModuleNotFoundError):\n    pass\n"
         "try:\n    import neptune\nexcept:\n    pass\n"
         "try:\n    import apex\nexcept ValueError:\n    pass\n"
-        "def main():\n    import deepspeed\n"
+        "def main():\n    import deepspeed\n    import os.path, xml.dom.minidom\n"
     )
     assert top_level_imports(tree(source)) == [
         ImportLine(2, "import os, json as j", ("os", "json")),
@@ -54,7 +54,7 @@ def test_the_imports_that_run_at_start_up_in_order() -> None:
     ]
     assert imported_roots(tree(source)) == {"os", "json", "prefigure", "torch", "wandb",
                                             "comet_ml", "neptune", "apex", "deepspeed",
-                                            "__future__"}
+                                            "__future__", "xml"}
 
 
 def test_keys_read_as_attributes_getattr_and_the_vars_dict() -> None:
@@ -79,9 +79,26 @@ def test_keys_read_as_attributes_getattr_and_the_vars_dict() -> None:
     "[k for k in vars(args)]",
     "list(vars(args).items())",
     "d.keys()",
+    "d.values()",
+    "d.copy()",
 ])
 def test_a_read_that_cannot_be_told_may_read_any_key(read: str) -> None:
     assert keys(f"args = get_all_args()\nd = vars(args)\nprint({read})\n")[1] is True
+
+
+def test_every_dict_of_the_flags_counts_and_a_computed_read_stays_computed() -> None:
+    assert keys("args = get_all_args()\nd = vars(args)\ne = vars(args)\nprint(d['a'], e['b'])\n"
+                "d.__setitem__('written', 1)\n") == ({"a", "b"}, False)
+    assert keys("args = get_all_args()\nprint(getattr(args, name))\n"
+                "print(getattr(args, 'seed'))\n") == ({"seed"}, True)
+    assert keys("args = get_all_args()\nd = vars(args)\nprint(d[name])\nprint(d['seed'])\n") \
+        == ({"seed"}, True)
+
+
+def test_odd_calls_and_targets_are_no_trouble() -> None:
+    assert keys("self.args = parser.parse_args()\nloaders[0](d, persistent_workers=True)\n"
+                "make()(x)\nprint(args.seed)\n") == ({"seed"}, False)
+    assert persistent_loaders(tree("loaders[0](d, persistent_workers=True)\n")) == []
 
 
 def test_handing_the_flags_on_is_not_a_read() -> None:
