@@ -106,10 +106,10 @@ def main() -> int:
     return 0
 
 
-def _form(ws: Path, runs: int, bare_s: float) -> tuple[str, str]:
+def _form(ws: Path, runs: int, bare_s: float | None = None) -> tuple[str, str]:
     s = first_frame_median([*SATCONF, "--workspace", str(ws)], FORM_MARKER, runs=runs)
-    return (f"{_ms(s.seconds)} ({s.seconds / bare_s:.1f}x bare)",
-            f"{s.rss_mb:.0f} MB" if s.rss_mb else "n/a")
+    ratio = f" ({s.seconds / bare_s:.1f}x bare)" if bare_s else ""
+    return _ms(s.seconds) + ratio, f"{s.rss_mb:.0f} MB" if s.rss_mb else "n/a"
 
 
 def _tui_rows(ws: Path, runs: int, no_trogon: bool) -> list[Row]:
