@@ -84,9 +84,7 @@ def check_config_paths(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     for key, what in (("model_config", "model config"), ("dataset_config", "dataset config"),
                       ("val_dataset_config", "validation dataset config")):
-        if not ctx.has(key):
-            continue
-        data = ctx.json(key, what)[0]
+        data = ctx.json(key, what)[0]  # None for a key with a type error, as for no file
         if isinstance(data, dict):
             out += _missing_paths(ctx, key, data, what)
     return out
@@ -112,14 +110,15 @@ def conditioner_ids(model_config: dict[str, Any]) -> list[tuple[str, str]]:
 def check_conditioning(ctx: Context) -> list[Finding]:
     """Conditioner ids an audio_dir dataset without custom metadata cannot supply."""
     model = ctx.json("model_config", "model config")[0]
-    dataset = ctx.json("dataset_config", "dataset config")[0] if ctx.has(
-        "dataset_config") else None
+    dataset = ctx.json("dataset_config", "dataset config")[0]
     if not isinstance(model, dict) or not isinstance(dataset, dict):
         return []
     if model.get("model_type") not in CONDITIONED or dataset.get("dataset_type") != "audio_dir":
         return []
-    entries = [e for e in dataset.get("datasets") or [] if isinstance(e, dict)]
-    bare = [i for i, e in enumerate(entries) if not e.get("custom_metadata_module")]
+    entries = dataset.get("datasets")
+    # indices into the JSON list itself, so the finding names the entry the user sees
+    bare = [i for i, e in enumerate(entries if isinstance(entries, list) else [])
+            if isinstance(e, dict) and not e.get("custom_metadata_module")]
     if not bare:
         return []  # a metadata module may supply anything; its dicts are not read here
     out: list[Finding] = []
