@@ -11,13 +11,9 @@ from satconf.environment import EnvironmentInfo, wandb_logged_in
 WANDB_QUIET_MODES = ("offline", "disabled", "dryrun")
 
 
-def _wandb_mode(ctx: Context) -> str:
-    # satconf's launch env wins over the user's shell, as it does when starting train.py
-    try:
-        plan_env = ctx.config.plan().env
-    except Exception:
-        plan_env = {}
-    return (plan_env.get("WANDB_MODE") or os.environ.get("WANDB_MODE", "")).strip().lower()
+def _wandb_mode() -> str:
+    # train.py inherits the user's shell here: satconf's launch env never sets WANDB_MODE
+    return os.environ.get("WANDB_MODE", "").strip().lower()
 
 
 def check_logger(ctx: Context, env: EnvironmentInfo | None) -> list[Finding]:
@@ -29,7 +25,7 @@ def check_logger(ctx: Context, env: EnvironmentInfo | None) -> list[Finding]:
                              "installed in the training python", "pip install wandb, or "
                              "choose no logger"))
         logged_in = env.wandb_logged_in if env is not None else wandb_logged_in()
-        if not logged_in and _wandb_mode(ctx) not in WANDB_QUIET_MODES:
+        if not logged_in and _wandb_mode() not in WANDB_QUIET_MODES:
             out.append(error("logger", "logger is wandb but there is no wandb login "
                              "(no WANDB_API_KEY, no api.wandb.ai entry in ~/.netrc): train.py "
                              "would stop at start-up asking for an API key",
