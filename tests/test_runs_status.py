@@ -46,8 +46,12 @@ pytestmark = pytest.mark.unprobed  # nothing here needs the training python's pr
 OBEYS = "echo ready; exec sleep 60"
 DEAF = "trap '' INT; echo ready; exec sleep 60"  # a collective stuck on SIGINT
 STUBBORN = "trap '' INT TERM; echo ready; exec sleep 60"
-# Takes a moment to save after SIGINT (the trap runs once the killed sleep has returned).
-SAVES = "trap 'sleep 0.3; exit 0' INT; echo ready; sleep 60"
+# Takes a moment to save after SIGINT, then exits 0 (as Lightning does).
+SAVES = ["-c", "import signal, sys, time\n"
+               "def save(*_): time.sleep(0.3); sys.exit(0)\n"
+               "signal.signal(signal.SIGINT, save)\n"
+               "print('ready', flush=True)\n"
+               "while True: time.sleep(0.05)\n"]
 # The leader exits when told; its worker stays in the group (and, started in the
 # background by sh, ignores SIGINT).
 LEAVES_A_WORKER = "sleep 60 >/dev/null & echo ready; read _"
@@ -73,8 +77,12 @@ def default_signals() -> None:
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 
-def training(procs: list[subprocess.Popen[str]], script: str) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(["sh", "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+def training(procs: list[subprocess.Popen[str]], script: str | list[str]) -> subprocess.Popen[str]:
+    """A shell `script`, or this python with the arguments `script`, as a run's training."""
+    import sys
+
+    argv = ["sh", "-c", script] if isinstance(script, str) else [sys.executable, *script]
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True, start_new_session=True, preexec_fn=default_signals)
     procs.append(proc)
     assert proc.stdout is not None and proc.stdout.readline() == "ready\n"  # traps are set
@@ -219,6 +227,32 @@ def test_stop_waits_the_grace_for_the_training_to_save(procs: list, tmp_path: Pa
     final = stop_run(recorded(saver).id, grace=(10.0, 0.1))
     assert steps(final) == ["SIGINT"] and saver.wait(timeout=5) == 0
     assert all(parse_iso(s.at) for s in final.stop_steps)
+
+
+# On SIGINT, exits 0 when the run's record already shows the stop, 3 when it does not.
+CHECKS_THE_RECORD = ["-c", "import json, signal, sys, time\n"
+                           "print('ready', flush=True)\n"
+                           "record = sys.stdin.readline().strip()\n"
+                           "def asked(*_):\n"
+                           "    sys.exit(0 if json.load(open(record))['stop_steps'] else 3)\n"
+                           "signal.signal(signal.SIGINT, asked)\n"
+                           "print('armed', flush=True)\n"
+                           "while True: time.sleep(0.05)\n"]
+
+
+def test_the_stop_is_on_record_before_the_training_hears_of_it(procs: list) -> None:
+    # (the supervisor tells the end's alert "was stopped" from the record as the run exits)
+    from satconf.runs.records import RECORD
+
+    for stop in (lambda r: stop_run(r.id, grace=(10.0, 0.1)), lambda r: request_interrupt(r.id)):
+        watcher = training(procs, CHECKS_THE_RECORD)
+        record = recorded(watcher)
+        assert watcher.stdin is not None and watcher.stdout is not None and record.source
+        watcher.stdin.write(f"{record.source / RECORD}\n")
+        watcher.stdin.flush()
+        assert watcher.stdout.readline() == "armed\n"
+        stop(record)
+        assert watcher.wait(timeout=10) == 0
 
 
 def test_a_second_stop_skips_sigint(procs: list) -> None:

@@ -169,9 +169,7 @@ def _local_stop_steps(folder: Path, record: RunRecord, grace: tuple[float, float
         refusal = group_signal_refusal(record.pid, record.pid_start, record.pgid)
         if refusal is not None:
             raise RunError(f"not stopping run {record.id}: {refusal}; nothing was signalled")
-        result = _signal_group(record, sig)
-        step = StopStep(signal=sig.name, at=now_iso(), result=result)
-        record = update_record(folder, lambda r, s=step: r.stop_steps.append(s))
+        record, result = _recorded_signal(folder, record, sig)
         if result != "sent" or _wait(lambda r=record: not local_is_going(r), wait_s):
             break
     # The supervisor writes the exit code as soon as it reaps the process.
@@ -185,6 +183,23 @@ def _local_stop_steps(folder: Path, record: RunRecord, grace: tuple[float, float
             r.notes.append("exit code unknown: the supervisor was gone when the run stopped")
         record = update_record(folder, mark)
     return record
+
+
+def _recorded_signal(folder: Path, record: RunRecord,
+                     sig: signal.Signals) -> tuple[RunRecord, str]:
+    """Send `sig` to the run's group, the step recorded first: the supervisor reads whether a
+    stop was asked the moment the training exits (the end's alert says "was stopped")."""
+    step = StopStep(signal=sig.name, at=now_iso())
+    record = update_record(folder, lambda r: r.stop_steps.append(step))
+    result = _signal_group(record, sig)
+    if result != "sent":
+        def note(r: RunRecord) -> None:
+            for taken in reversed(r.stop_steps):
+                if (taken.signal, taken.at) == (step.signal, step.at):
+                    taken.result = result
+                    break
+        record = update_record(folder, note)
+    return record, result
 
 
 def _supervisor_done(folder: Path) -> bool:
@@ -219,6 +234,5 @@ def request_interrupt(run_id: str, base: Path | None = None) -> RunRecord:
         return record
     if group_signal_refusal(record.pid, record.pid_start, record.pgid) is not None:
         return record
-    step = StopStep(signal="SIGINT", at=now_iso(), result=_signal_group(record, signal.SIGINT))
-    return update_record(run_dir(record.id, base), lambda r: r.stop_steps.append(step))
+    return _recorded_signal(run_dir(record.id, base), record, signal.SIGINT)[0]
 
