@@ -66,10 +66,11 @@ def test_true_and_false_make_bare_switches(tmp_path: Path) -> None:
 
 
 def test_boolean_words_as_text_where_train_py_reads_them(tmp_path: Path) -> None:
-    reads = TRAIN_PY.replace("seed = args.seed", "seed = (args.seed, args.a, args.b, args.c)")
-    found = _traps(tmp_path, {}, extra="a = ' True '\nb = \"false\"\nc = maybe\nd = 'false'\n",
-                   train_py=reads)
-    assert set(found) == {"a", "b"}  # c is no boolean word, d is never read
+    reads = TRAIN_PY.replace("seed = args.seed",
+                             "seed = (args.seed, args.a, args.b, args.c, args.e)")
+    found = _traps(tmp_path, {}, extra="a = ' True '\nb = \"false\"\nc = maybe\nd = 'false'\n"
+                   "e = 'XTrue'\n", train_py=reads)
+    assert set(found) == {"a", "b"}  # c and e are no boolean words, d is never read
     assert found["a"] == Finding(
         "warning", "a", "defaults.ini line 72: `a = ' True '` is the text ' True ', not a "
         "boolean: any non-empty text is true in Python, \"false\" too",

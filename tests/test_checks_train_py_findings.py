@@ -69,6 +69,7 @@ def test_persistent_workers_in_train_py_or_a_module_it_imports(tmp_path: Path) -
         "\"ValueError: persistent_workers option needs num_workers > 0\"",
         "set num_workers to 1 or more (stable-audio-tools' default is 6)")
     assert check_num_workers(_ctx(ws, num_workers=1)) == []
+    assert check_num_workers(_ctx(ws, num_workers="many")) == []  # a type error says it
     (ws / "train.py").write_text("import loaders\n" + TRAIN_PY)
     (ws / "loaders.py").write_text(LOADER)
     (found,) = check_num_workers(_ctx(ws, num_workers=0))
