@@ -396,6 +396,17 @@ def test_ctrl_c_in_the_foreground_only_sends_sigint(procs: list, tmp_path: Path)
     assert live.poll() is None
 
 
+def test_ctrl_c_after_the_training_ended_is_recorded_as_gone(procs: list) -> None:
+    leader = training(procs, OBEYS)
+    os.killpg(leader.pid, signal.SIGKILL)
+    ended(leader)
+    me = os.getpid()  # the supervisor, still writing the exit code: the run is running
+    record = recorded(leader, supervisor_pid=me, supervisor_start=process_start(me))
+    after = request_interrupt(record.id)
+    assert [(s.signal, s.result) for s in after.stop_steps] == [("SIGINT", "gone")]
+    assert read_record(run_dir(record.id)) == after
+
+
 def dead_pid() -> int:
     proc = subprocess.Popen(["true"])
     proc.wait()

@@ -169,7 +169,7 @@ def _local_stop_steps(folder: Path, record: RunRecord, grace: tuple[float, float
         refusal = group_signal_refusal(record.pid, record.pid_start, record.pgid)
         if refusal is not None:
             raise RunError(f"not stopping run {record.id}: {refusal}; nothing was signalled")
-        record, result = _recorded_signal(folder, record, sig)
+        record, result = _recorded_signal(folder, sig)
         if result != "sent" or _wait(lambda r=record: not local_is_going(r), wait_s):
             break
     # The supervisor writes the exit code as soon as it reaps the process.
@@ -185,8 +185,7 @@ def _local_stop_steps(folder: Path, record: RunRecord, grace: tuple[float, float
     return record
 
 
-def _recorded_signal(folder: Path, record: RunRecord,
-                     sig: signal.Signals) -> tuple[RunRecord, str]:
+def _recorded_signal(folder: Path, sig: signal.Signals) -> tuple[RunRecord, str]:
     """Send `sig` to the run's group, the step recorded first: the supervisor reads whether a
     stop was asked the moment the training exits (the end's alert says "was stopped")."""
     step = StopStep(signal=sig.name, at=now_iso())
@@ -234,5 +233,5 @@ def request_interrupt(run_id: str, base: Path | None = None) -> RunRecord:
         return record
     if group_signal_refusal(record.pid, record.pid_start, record.pgid) is not None:
         return record
-    return _recorded_signal(run_dir(record.id, base), record, signal.SIGINT)[0]
+    return _recorded_signal(run_dir(record.id, base), signal.SIGINT)[0]
 
