@@ -50,6 +50,9 @@ def test_each_unreadable_json_is_one_error(tmp_path: Path) -> None:
         assert _load(p, text) == (None, [Finding("error", "model_config", message, hint)])
     assert _load(p, b'{"a": 1}\n\n"\xff"') == (None, [error(
         "model_config", f"{p} is not UTF-8 text (line 3)", "save the file as UTF-8 JSON")])
+    # only the first 64 KiB are searched for a NUL byte: one after them is a JSON error
+    late_nul = _load(p, b"{" + b" " * 65535 + b"\x00}")[1][0]
+    assert late_nul.message.startswith(f"{p}: line 1 column 65537: ")
     assert _load(p, b"PK\x03\x04\x00\x00") == (None, [error(
         "model_config", f"{p} is a binary file, not a JSON model config",
         "point it at the .json config file")])
@@ -75,6 +78,7 @@ def test_findings_in_order_once_each() -> None:
     c, d = error(None, "c"), error("z", "d")
     assert sort_findings([a, b, c, a, d, b]) == [c, d, b, a]
     assert b.to_json() == {"level": "warning", "field": "y", "message": "b", "hint": "fix"}
+    assert [f.hint for f in (info("k", "m"), warning("k", "m"), error("k", "m"))] == [""] * 3
     assert findings_from_errors({"__root__": ["whole"], "batch_size": ["not an int", "<1"]}) == [
         Finding("error", None, "whole", "fix the value in the form, the profile or --set"),
         Finding("error", "batch_size", "not an int", "fix the value in the form, the profile "
@@ -102,6 +106,11 @@ def test_the_context_reads_values_paths_and_json_once(tmp_path: Path) -> None:
     assert missing.json("dataset_config", "x") == (None, [])  # the path checks say why
     too_long = Context.of(config_for(ws, dataset_config="x" * 300), None)
     assert too_long.json("dataset_config", "x") == (None, [])
+    empty = ws / "configs" / "empty.json"
+    empty.write_text("")
+    bad = Context.of(config_for(ws, dataset_config=str(empty)), None)
+    assert bad.json("dataset_config", "dataset config") == (None, [error(
+        "dataset_config", f"{empty} is empty", "a dataset config is a JSON object")])
 
 
 def test_the_context_reads_train_py_once(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def run_checks(config: RunConfig, env: EnvironmentInfo | None = None, *,
         out += _guarded(step, ctx)
     if env is not None:
         out += environment_findings(env, needs_prefigure=needs_package(ctx, "prefigure"),
-                                    reason=getattr(config, "python_reason", ""))
+                                    reason=config.python_reason)
         if env.ok:
             out += _guarded(lambda c: check_hardware(c, env), ctx)
             out += _guarded(lambda c: check_imports(c, env, run=False), ctx)  # cached only
