@@ -47,6 +47,23 @@ MODULES: dict[str, list[str]] = {
                                  "tests/test_checks_dataset.py"],
     "checks/train_source.py": ["tests/test_checks_train_source_reads.py",
                                "tests/test_checks_source.py"],
+    # the cheap checks, called in-process on real workspaces (run_checks or the check itself)
+    "checks/config_refs.py": ["tests/test_checks_config_refs_findings.py",
+                              "tests/test_checks_config_refs.py"],
+    "checks/imports.py": ["tests/test_checks_imports_findings.py", "tests/test_checks_imports.py"],
+    "checks/ini_traps.py": ["tests/test_checks_ini_traps.py", "tests/test_checks_logger_ini.py",
+                            "tests/test_checks_source.py"],
+    "checks/logger.py": ["tests/test_checks_logger_findings.py", "tests/test_checks_logger_ini.py"],
+    "checks/train_py.py": ["tests/test_checks_train_py_findings.py",
+                           "tests/test_checks_logger_ini.py", "tests/test_checks_source.py"],
+    "checks/run.py": ["tests/test_checks_run_all.py", "tests/test_checks_logger_ini.py",
+                      "tests/test_checks_config_refs.py"],
+    "checks/jsonfile.py": ["tests/test_checks_context_json.py",
+                           "tests/test_checks_model_config.py"],
+    "checks/context.py": ["tests/test_checks_context_json.py", "tests/test_checks_config_refs.py",
+                          "tests/test_checks_logger_ini.py"],
+    "checks/finding.py": ["tests/test_checks_context_json.py", "tests/test_checks_config_refs.py",
+                          "tests/test_checks_logger_ini.py"],
     # prepare/start/config_from_record in-process (test_launch_paths drives the same code
     # through the CLI in subprocesses and the form: seconds per mutant, few kills)
     "launch.py": ["tests/test_launch_unit.py", "tests/test_cluster_checks.py"],
