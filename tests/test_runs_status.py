@@ -8,6 +8,7 @@ so satconf's status and stop code is the one under test (also for `make mutate`)
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import subprocess
@@ -62,11 +63,10 @@ def procs() -> Iterator[list[subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
     yield started
     for proc in started:
-        if proc.poll() is None:
+        # before the leader is reaped (its number stays its group's): it and any worker left
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # a worker it left
 
 
 def default_signals() -> None:
@@ -91,12 +91,13 @@ def training(procs: list[subprocess.Popen[str]], script: str | list[str]) -> sub
 
 
 STARTS: dict[int, int | None] = {}
+_ids = itertools.count()
 
 
 def recorded(proc: subprocess.Popen[str] | None = None, base: Path | None = None,
              **fields: object) -> RunRecord:
     """The record of a run of `proc` (its group's leader), as the record file holds it."""
-    run_id = f"20260101-000000-{os.urandom(2).hex()}"
+    run_id = f"20260101-000000-{next(_ids):04x}"
     folder = run_dir(run_id, base)
     folder.mkdir(parents=True)
     if proc is not None:
