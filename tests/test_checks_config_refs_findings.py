@@ -33,7 +33,7 @@ def ws(tmp_path: Path) -> Path:
     return good_workspace(tmp_path / "ws")
 
 
-@pytest.mark.parametrize(("key", "text", "path"), [
+PATH_CASES = [
     ("x", "/abs/file", True),
     ("x", "./here", True),
     ("x", "../up", True),
@@ -56,9 +56,12 @@ def ws(tmp_path: Path) -> Path:
     ("x", "/first\n/second", False),
     ("x", "/" + "a" * 4095, True),  # 4096 characters: still judged
     ("x", "/" + "a" * 4096, False),  # longer: prose or data, not a path
-])
-def test_what_counts_as_a_path(key: str, text: str, path: bool) -> None:
-    assert looks_like_path(key, text) is path
+]
+
+
+def test_what_counts_as_a_path() -> None:
+    assert [looks_like_path(key, text) for key, text, _ in PATH_CASES] == [
+        path for _, _, path in PATH_CASES]
 
 
 def test_a_missing_path_names_its_json_location_and_the_fix(ws: Path) -> None:
@@ -160,9 +163,9 @@ def test_each_id_the_audio_dir_dataset_cannot_supply_is_one_error(ws: Path) -> N
     assert "configs[2].id needs 'artist'" in found[1].message
 
 
-@pytest.mark.parametrize("model_type", ["diffusion_cond_inpaint", "lm", "diffusion_autoencoder"])
-def test_every_conditioned_model_type_is_judged(ws: Path, model_type: str) -> None:
-    assert len(check_conditioning(_conditioned(ws, model_type))) == 2
+def test_every_conditioned_model_type_is_judged(ws: Path) -> None:
+    for model_type in ("diffusion_cond_inpaint", "lm", "diffusion_autoencoder"):
+        assert len(check_conditioning(_conditioned(ws, model_type))) == 2, model_type
 
 
 def test_nothing_to_say_about_conditioning(ws: Path) -> None:
