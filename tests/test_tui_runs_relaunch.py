@@ -102,3 +102,20 @@ async def test_resume_from_a_checkpoint_fills_the_form(tmp_path: Path, run_satco
         assert app.config.values["ckpt_path"].endswith("epoch=0-step=200.ckpt")
         assert app.config.values["seed"] == 5
         assert "--ckpt-path=" in app.preview.command
+
+        # A defaults.ini without the key: train.py has no --ckpt-path, so resuming says so
+        # (the launch would be refused) and the form keeps what it had.
+        ini = ws / "defaults.ini"
+        ini.write_text("".join(line for line in ini.read_text().splitlines(keepends=True)
+                               if not line.startswith("ckpt_path")))
+        app.push_screen(RunScreen(load_run(run_id)))
+        await pilot.pause()
+        await pilot.press("c")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, CheckpointPicker):
+                break
+        await pilot.press("down", "enter")  # step 100
+        await pilot.pause()
+        assert any("no --ckpt-path flag" in n.message for n in app._notifications)
+        assert app.config.values["ckpt_path"].endswith("epoch=0-step=200.ckpt")

@@ -52,8 +52,12 @@ class CheckpointPicker(ModalScreen[None]):
         except (ConfigError, UsageError) as exc:
             self.notify(f"Cannot resume run {self.record.id}: {exc}", severity="error")
             return
-        if "ckpt_path" not in config.fields:
-            self.notify("This defaults.ini has no ckpt_path key", severity="error")
+        # The seed's fields always hold ckpt_path; train.py has the flag only when the INI
+        # has the key (before any stop key): else the launch would be refused.
+        entry = config.fields["ckpt_path"].ini if "ckpt_path" in config.fields else None
+        if entry is None or not entry.registered:
+            self.notify("train.py has no --ckpt-path flag (no ckpt_path key it reads in "
+                        "defaults.ini), so it cannot resume from a checkpoint", severity="error")
             return
         # An explicit ckpt_path wins over recover, so this is the checkpoint the run resumes.
         resumed = config.evolve(values={**config.values, "ckpt_path": str(checkpoint.path)})
