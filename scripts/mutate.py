@@ -18,6 +18,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -107,6 +108,15 @@ def results(work: Path) -> dict[str, str]:
     return found
 
 
+class MutationRunFailed(Exception):
+    """mutmut stopped before judging every mutant (its clean test run failed, say): a score
+    would count the unjudged ones as survivors."""
+
+
+def _default_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_module(module: str, max_children: int, survivors: bool,
                keep: Path | None, work_root: Path | None = None,
                only: list[str] | None = None) -> tuple[int, int]:
@@ -125,10 +135,21 @@ def run_module(module: str, max_children: int, survivors: bool,
                # one probe of the test interpreter for all mutants, not one per test session
                "SATCONF_TEST_PROBE_HOME": str(work / "probe-home")}
         (work / "tmp").mkdir(exist_ok=True)
-        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children),
-                        *(only or [])],
-                       cwd=work, env=env, stdout=subprocess.DEVNULL, check=False)
+        log = work / "mutmut.log"
+        with log.open("w", encoding="utf-8") as out:
+            # A job started with `&` from a script ignores SIGINT, and so would every run the
+            # tests start and stop: the tests of stopping would fail and kill nothing.
+            ran = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children",
+                                  str(max_children), *(only or [])],
+                                 cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                 check=False, preexec_fn=_default_signals)
         found = results(work)
+        unchecked = [n for n, s in found.items() if s == "not checked"]
+        if ran.returncode != 0 or unchecked or not found:
+            tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
+            raise MutationRunFailed(
+                f"mutmut exited {ran.returncode} with {len(unchecked)} of {len(found)} mutants "
+                f"not checked; the end of {log}:\n  " + "\n  ".join(tail))
         killed = sum(1 for s in found.values() if s in KILLED)
         left = sorted(n for n, s in found.items() if s not in KILLED)
         if survivors:
@@ -164,16 +185,22 @@ def main() -> int:
     if args.only and not args.work:
         parser.error("--only needs --work (the kept mutants to rerun)")
     rows = []
+    failed = 0
     for module in args.modules or list(MODULES):
-        killed, total = run_module(module, args.max_children, args.survivors, args.keep,
-                                   args.work, args.only)
+        try:
+            killed, total = run_module(module, args.max_children, args.survivors, args.keep,
+                                       args.work, args.only)
+        except MutationRunFailed as exc:
+            failed += 1
+            print(f"{module}: no score, {exc}", file=sys.stderr, flush=True)
+            continue
         score = 100.0 * killed / total if total else 0.0
         rows.append((module, killed, total, score))
         print(f"{module}: {killed}/{total} killed ({score:.0f} %)", flush=True)
     print("\n| module | killed | mutants | score |\n| --- | ---: | ---: | ---: |")
     for module, killed, total, score in rows:
         print(f"| {module} | {killed} | {total} | {score:.0f} % |")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
