@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from satconf.tui.app import make_app
 
@@ -68,10 +69,24 @@ async def test_relaunch_and_edit_go_through_the_launch_path(tmp_path: Path, run_
         assert "--batch-size=3" in app.preview.command
 
 
-@sync
-async def test_resume_from_a_checkpoint_fills_the_form(tmp_path: Path, run_satconf) -> None:
+async def open_checkpoints(app: Any, pilot: Any, run_id: str) -> None:
+    """The run view of `run_id`, then `c`: its checkpoint picker."""
+    from satconf.runs import load_run
     from satconf.tui.checkpoint_picker import CheckpointPicker
     from satconf.tui.run_view import RunScreen
+
+    app.push_screen(RunScreen(load_run(run_id)))
+    await pilot.pause()
+    await pilot.press("c")
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if isinstance(app.screen, CheckpointPicker):
+            break
+    assert isinstance(app.screen, CheckpointPicker)
+
+
+@sync
+async def test_resume_from_a_checkpoint_fills_the_form(tmp_path: Path, run_satconf) -> None:
 
     # A train.py that saves two checkpoints, as Lightning names them, while it runs.
     saving = ("import os\nos.makedirs('out', exist_ok=True)\n"
@@ -83,19 +98,11 @@ async def test_resume_from_a_checkpoint_fills_the_form(tmp_path: Path, run_satco
     assert first.returncode == 0, first.stderr
     run_id = json.loads(first.stdout)["run_id"]
     _wait_ended(run_id)
-    from satconf.runs import load_run
 
     app = make_app(ws, deep_checks=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        app.push_screen(RunScreen(load_run(run_id)))
-        await pilot.pause()
-        await pilot.press("c")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, CheckpointPicker):
-                break
-        assert isinstance(app.screen, CheckpointPicker)
+        await open_checkpoints(app, pilot, run_id)
         assert [c.step for c in app.screen.checkpoints] == [200, 100]
         await pilot.press("enter")  # the highlighted one: the newest step
         await settle(app, pilot)
@@ -108,13 +115,7 @@ async def test_resume_from_a_checkpoint_fills_the_form(tmp_path: Path, run_satco
         ini = ws / "defaults.ini"
         ini.write_text("".join(line for line in ini.read_text().splitlines(keepends=True)
                                if not line.startswith("ckpt_path")))
-        app.push_screen(RunScreen(load_run(run_id)))
-        await pilot.pause()
-        await pilot.press("c")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, CheckpointPicker):
-                break
+        await open_checkpoints(app, pilot, run_id)
         await pilot.press("down", "enter")  # step 100
         await pilot.pause()
         assert any("no --ckpt-path flag" in n.message for n in app._notifications)
