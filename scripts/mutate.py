@@ -65,6 +65,9 @@ MODULES: dict[str, list[str]] = {
                           "tests/test_checks_logger_ini.py"],
     "checks/finding.py": ["tests/test_checks_context_json.py", "tests/test_checks_config_refs.py",
                           "tests/test_checks_logger_ini.py"],
+    # the checkpoint verdicts on given summaries (checkpoints.py itself reads real ones in the
+    # training python: a torch start per mutant)
+    "checks/ckpt_verdicts.py": ["tests/test_checks_ckpt_verdicts.py"],
     # prepare/start/config_from_record in-process (test_launch_paths drives the same code
     # through the CLI in subprocesses and the form: seconds per mutant, few kills)
     "launch.py": ["tests/test_launch_unit.py", "tests/test_cluster_checks.py"],
