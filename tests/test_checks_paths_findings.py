@@ -87,6 +87,12 @@ def test_a_save_dir_that_cannot_be_a_folder(ws: Path) -> None:
               CREATE_HINT)]
 
 
+def test_a_save_dir_with_a_nul_byte_can_never_be_made(ws: Path) -> None:
+    assert about(paths(ws, save_dir="out\0run"), "save_dir") == [
+        error("save_dir", "save_dir contains a NUL byte, which no path can hold",
+              "remove it; train.py would fail at the first checkpoint")]
+
+
 def test_a_read_only_save_dir_is_named_with_the_folder_that_refuses(ws: Path,
                                                                     tmp_path: Path) -> None:
     from readonly_support import read_only_folder

@@ -84,6 +84,9 @@ def _existing_ancestor(path: Path) -> Path:
 
 def check_save_dir(ctx: Context) -> list[Finding]:
     text = ctx.text(SAVE_DIR)
+    if "\0" in text:  # no path holds one: Path.exists() says False, never "cannot be"
+        return [error(SAVE_DIR, "save_dir contains a NUL byte, which no path can hold",
+                      "remove it; train.py would fail at the first checkpoint")]
     path = ctx.resolve(text)  # an empty save_dir is the workspace itself
     out: list[Finding] = []
     if not text:
