@@ -68,6 +68,8 @@ MODULES: dict[str, list[str]] = {
     # the checkpoint verdicts on given summaries (checkpoints.py itself reads real ones in the
     # training python: a torch start per mutant)
     "checks/ckpt_verdicts.py": ["tests/test_checks_ckpt_verdicts.py"],
+    # slow: its tests read real Lightning checkpoints in the training python (torch per mutant)
+    "checks/checkpoints.py": ["tests/test_checks_checkpoints.py", "tests/test_checks_ckpt_fill.py"],
     # prepare/start/config_from_record in-process (test_launch_paths drives the same code
     # through the CLI in subprocesses and the form: seconds per mutant, few kills)
     "launch.py": ["tests/test_launch_unit.py", "tests/test_cluster_checks.py"],
