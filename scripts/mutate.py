@@ -36,7 +36,8 @@ MODULES: dict[str, list[str]] = {
     "defaults_ini.py": ["tests/test_defaults_ini.py", "tests/test_checks_logger_ini.py"],
     # in-process: real process groups and records, no supervisor (the CLI run tests in
     # test_runs_lifecycle.py and test_faults_runs.py cover the same through subprocesses)
-    "runs/status.py": ["tests/test_runs_status.py", "tests/test_runs_records.py"],
+    "runs/status.py": ["tests/test_runs_status.py", "tests/test_runs_stop.py",
+                       "tests/test_runs_records.py"],
     "runs/recover.py": ["tests/test_runs_recover_choice.py", "tests/test_runs_recover_records.py",
                         "tests/test_runs_recover.py"],
     "checks/paths.py": ["tests/test_checks_paths_findings.py", "tests/test_checks_paths.py"],

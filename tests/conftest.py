@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -109,8 +112,6 @@ def seed_workspace(tmp_path: Path) -> Path:
 @pytest.fixture
 def run_satconf():
     """Run the real `satconf` CLI in a subprocess; returns CompletedProcess."""
-    import subprocess
-
     def run(*args: str, cwd: Path | None = None, input: str | None = None,
             env: dict[str, str] | None = None, timeout: float = 60):
         full_env = {**os.environ, **(env or {})}
@@ -120,3 +121,16 @@ def run_satconf():
         )
 
     return run
+
+
+@pytest.fixture
+def procs() -> Iterator[list[subprocess.Popen[str]]]:
+    """Process groups a test starts as trainings (tests/run_trainings.py); each group is
+    killed after the test, workers included."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for proc in started:
+        # before the leader is reaped (its number stays its group's): it and any worker left
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,15 +11,7 @@ from satconf.queue.store import QueueStore
 from satconf.tui.app import make_app
 from satconf.tui.queue_screen import QueueScreen
 
-from tui_support import sync
-
-
-async def until(cond: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if cond():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from tui_support import sync, until
 
 
 @sync

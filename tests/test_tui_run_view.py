@@ -11,7 +11,7 @@ import pytest
 
 from satconf.tui.app import SatconfApp, make_app
 
-from tui_support import SIZE, launchable, sync
+from tui_support import SIZE, launchable, sync, until
 
 FOREVER = "import time\nprint('step 0', flush=True)\nwhile True:\n    time.sleep(0.1)\n"
 
@@ -27,10 +27,8 @@ async def launch_into_run_view(app: SatconfApp, pilot) -> Any:
 
     await pilot.pause()
     await pilot.press("f5")
-    for _ in range(400):
-        await asyncio.sleep(0.05)
-        if isinstance(app.screen, RunScreen) and app.screen.lines_seen:
-            break
+    await until(lambda: isinstance(app.screen, RunScreen) and bool(app.screen.lines_seen),
+                "the run view with the run's first log line")
     screen = app.screen
     assert isinstance(screen, RunScreen) and screen.status == "running"
     return screen

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,11 +18,10 @@ from satconf.runs.records import RunRecord, write_record
 from satconf.tui.app import make_app
 
 from conftest import make_workspace
-from tui_support import sync
+from tui_support import sync, until
 
 SIZE = (120, 30)
 TRAINERS = Path(__file__).parent / "fixtures" / "trainers"
-WAIT_S = 120.0  # an upper bound on a busy 2-core machine, not a speed check
 
 
 @pytest.fixture(autouse=True)
@@ -32,14 +30,6 @@ def no_leftover_runs(satconf_home: Path) -> Iterator[None]:
     for record in list_runs():
         if run_status(record) == "running":
             stop_run(record.id, grace=(0.5, 0.5))
-
-
-async def until(cond: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if cond():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def ended_record(run_id: str, engine: str, exit_code: int, *, stopped: bool = False,

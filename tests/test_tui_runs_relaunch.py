@@ -9,7 +9,7 @@ from typing import Any
 
 from satconf.tui.app import make_app
 
-from tui_support import SIZE, launchable, settle, sync
+from tui_support import SIZE, launchable, settle, sync, until
 
 QUICK = "import sys\nprint('done', sys.argv[1:], flush=True)\n"
 
@@ -41,10 +41,8 @@ async def test_relaunch_and_edit_go_through_the_launch_path(tmp_path: Path, run_
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("f3")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, RunsScreen) and app.screen.rows:
-                break
+        await until(lambda: isinstance(app.screen, RunsScreen) and bool(app.screen.rows),
+                    "the runs screen's rows")
         screen = app.screen
         assert isinstance(screen, RunsScreen) and screen.current_id() == first_id
         await pilot.press("r")
@@ -78,11 +76,7 @@ async def open_checkpoints(app: Any, pilot: Any, run_id: str) -> None:
     app.push_screen(RunScreen(load_run(run_id)))
     await pilot.pause()
     await pilot.press("c")
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if isinstance(app.screen, CheckpointPicker):
-            break
-    assert isinstance(app.screen, CheckpointPicker)
+    await until(lambda: isinstance(app.screen, CheckpointPicker), "the checkpoint picker")
 
 
 @sync

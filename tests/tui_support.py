@@ -21,6 +21,16 @@ from satconf.tui.form import FieldInput
 from conftest import make_workspace
 
 
+async def until(cond: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
+    """Wait for an event the test cannot await directly (a screen, a row, a run's end),
+    letting the app run; fail naming it when it does not come."""
+    for _ in range(int(timeout / 0.05)):
+        if cond():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
 def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
     """Run an async Pilot test in its own event loop."""
 
