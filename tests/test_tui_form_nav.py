@@ -33,6 +33,36 @@ async def test_arrows_move_between_fields_and_skip_group_headers(ws: Path) -> No
 
 
 @sync
+async def test_a_click_on_a_group_title_folds_it_and_the_arrows_skip_its_rows(ws: Path) -> None:
+    from satconf.tui.field_group import GroupTitle
+
+    app = make_app(ws, deep_checks=False)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(app, pilot)
+        training = [s.key for s in app.state.fields if s.group == "Training"]
+        title = next(t for t in app.form.query(GroupTitle) if t.group == "Training")
+        assert not title.can_focus  # no Tab stop
+        await pilot.click(title)
+        await pilot.pause()
+        assert "▶ Training" in str(title.render())
+        assert not any(app.form.row(k).display for k in training)
+        order = app.form.visible_keys()
+        assert not set(training) & set(order)
+        app.form.focus_field(order[1])  # the last row above the folded group
+        await pilot.press("down")
+        assert app.form.focused_key() == order[2]  # straight past the folded rows
+        app.form.focus_field(training[0])  # "Go to field" opens the group again
+        await pilot.pause()
+        assert "▼ Training" in str(title.render())
+        assert all(app.form.row(k).display for k in training)
+        assert app.form.focused_key() == training[0]
+        await pilot.click(title)
+        await pilot.click(title)  # and a second click opens it
+        await pilot.pause()
+        assert all(app.form.row(k).display for k in training)
+
+
+@sync
 async def test_a_select_leaves_the_arrows_to_the_form(ws: Path) -> None:
     from textual.widgets import Select
 

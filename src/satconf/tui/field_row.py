@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Switch
@@ -94,11 +93,11 @@ class FieldRow(Widget):
 
     def compose(self) -> ComposeResult:
         spec = self.spec
-        # One line for the flag and its editor, then (when there is one) the message, then
-        # the help: stacked, so each is as tall as its text and nothing leaves a gap.
-        with Horizontal(classes="field-line"):
-            yield Static(spec.flag, id=f"label-{self.sid}", classes="field-label", markup=False)
-            yield self._editor()
+        # A grid (satconf.tcss): the flag and its editor on the first line, then (when there
+        # is one) the message, then the help, each as tall as its text. No container for the
+        # first line: a widget less per row is a shorter start-up.
+        yield Static(spec.flag, id=f"label-{self.sid}", classes="field-label", markup=False)
+        yield self._editor()
         yield RowNote(spec.key, self._note(False), id=f"note-{self.sid}", classes="field-note")
 
     def _editor(self) -> Widget:
@@ -113,7 +112,7 @@ class FieldRow(Widget):
         placeholder = "None" if spec.nullable else ""
         return FieldInput(spec.key, value=value_text(spec, value), type=kind,  # type: ignore[arg-type]
                           placeholder=placeholder, compact=True, id=eid, classes="editor",
-                          valid_empty=True, select_on_focus=False)
+                          select_on_focus=False, validate_on=())  # the form parses, not Input
 
     def _note(self, modified: bool) -> str:
         spec = self.spec

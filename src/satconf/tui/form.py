@@ -18,9 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Collapsible, Input, Select, Switch
+from textual.widgets import Input, Select, Switch
 
 from satconf.fields import Errors, FieldSpec, Values
+from satconf.tui.field_group import FieldGroup
 from satconf.tui.field_row import (
     FieldInput,
     FieldRow,
@@ -31,7 +32,7 @@ from satconf.tui.field_row import (
     value_text,
 )
 from satconf.tui.keys import bindings
-from satconf.tui.messages import BrowsePath, FormChanged, ResetField
+from satconf.tui.messages import BrowsePath, FoldGroup, FormChanged, ResetField
 from satconf.tui.state import FormFields
 
 __all__ = ["ConfigForm", "FieldInput", "FieldSelect", "FieldSwitch", "field_ids", "matches"]
@@ -83,6 +84,7 @@ class ConfigForm(VerticalScroll):
         self.modified_only = False
         self._hidden_shown: dict[str, bool] = {}
         self._groups_shown: dict[str, bool] = {}
+        self.folded: set[str] = set()  # groups whose title was clicked shut
 
     def compose(self) -> ComposeResult:
         # The first screenful is built before the first frame, the rest right after it:
@@ -96,15 +98,14 @@ class ConfigForm(VerticalScroll):
             self._mounted.update(s.key for s in specs)  # composed rows exist by on_mount
             budget -= len(specs)
 
-    def _group(self, group: str, specs: list[FieldSpec]) -> Collapsible:
+    def _group(self, group: str, specs: list[FieldSpec]) -> FieldGroup:
         rows = [FieldRow(s, self.values[s.key], self.ids[s.key], self.choices[s.key])
                 for s in specs]
         for spec in specs:  # as composed: unmodified, no message; refresh_state fixes the rest
             self._shown[spec.key] = (False, ())
-        return Collapsible(*rows, title=group, collapsed=False, id=f"group-{_group_id(group)}")
+        return FieldGroup(group, *rows, id=f"group-{_group_id(group)}")
 
     def on_mount(self) -> None:
-        self._untab_titles()
         for spec in self.fields:
             if spec.kind.editor not in ("switch", "select"):
                 self._texts[spec.key] = value_text(spec, self.values[spec.key])
@@ -117,15 +118,7 @@ class ConfigForm(VerticalScroll):
         await self.mount_all([self._group(group, specs) for group, specs in later])
         # Only now can these rows be queried: an edit or a quit may come in between.
         self._mounted.update(s.key for _, specs in later for s in specs)
-        self._untab_titles()
         self.refresh_state(None, post=False)
-
-    def _untab_titles(self) -> None:
-        # A group header is not a field: Tab and the arrows skip it (a click still folds it).
-        from textual.widgets._collapsible import CollapsibleTitle
-
-        for title in self.query(CollapsibleTitle):
-            title.can_focus = False
 
     @property
     def complete(self) -> bool:
@@ -264,7 +257,7 @@ class ConfigForm(VerticalScroll):
 
     def apply_visibility(self) -> None:
         """Show the rows the engine, the filter and "modified only" leave (groups with none
-        are hidden too)."""
+        are hidden too; a folded group shows its title alone)."""
         for group, specs in self.fields.groups():
             shown_any = False
             for spec in specs:
@@ -272,6 +265,7 @@ class ConfigForm(VerticalScroll):
                     continue
                 show = self.visible(spec)
                 shown_any |= show
+                show = show and group not in self.folded
                 if self._hidden_shown.get(spec.key, True) != show:
                     self._hidden_shown[spec.key] = show
                     self.row(spec.key).display = show
@@ -292,8 +286,25 @@ class ConfigForm(VerticalScroll):
         return self.modified_only
 
     def visible_keys(self) -> list[str]:
-        return [s.key for _, specs in self.fields.groups() for s in specs
-                if s.key in self._mounted and self.visible(s)]
+        """The rows shown, in order: where the arrows go."""
+        return [s.key for group, specs in self.fields.groups() for s in specs
+                if s.key in self._mounted and group not in self.folded and self.visible(s)]
+
+    @on(FoldGroup)
+    def _fold_clicked(self, event: FoldGroup) -> None:
+        event.stop()
+        self.fold(event.group, event.group not in self.folded)
+
+    def fold(self, group: str, folded: bool) -> None:
+        """Fold a group to its title line, or open it again."""
+        if folded:
+            self.folded.add(group)
+        else:
+            self.folded.discard(group)
+        found = self.query(f"#group-{_group_id(group)}")
+        if found:
+            found.first(FieldGroup).title.show_folded(folded)
+        self.apply_visibility()
 
     # -- moving between fields ------------------------------------------------------
 
@@ -346,6 +357,8 @@ class ConfigForm(VerticalScroll):
     def focus_field(self, key: str) -> None:
         if key not in self._mounted:
             return
+        if self.fields[key].group in self.folded:  # "Go to field" into a folded group
+            self.fold(self.fields[key].group, False)
         widget = self.editor(key)
         widget.focus()
         self.row(key).scroll_visible(animate=False)

@@ -24,6 +24,13 @@ class FormChanged(Message):
 
 
 @dataclass
+class FoldGroup(Message):
+    """A group title was clicked: fold or unfold its rows."""
+
+    group: str
+
+
+@dataclass
 class ResetField(Message):
     """A row asks for its field's default back."""
 
