@@ -5,8 +5,11 @@
 Starts each program in a pseudo-terminal (100x32), times spawn -> a known
 string on the terminal, reads VmRSS/VmHWM at that moment, and alternates the
 programs run by run so machine load hits them alike; the bare app with satconf's
-imports splits the form's extra time into importing and building. Then measures
-keystroke -> updated preview inside the app. Prints a table; targets: form
+imports splits the form's extra time into importing and building. Two floors sit
+beside them: the bare app after validating the pydantic schema once (what any form
+generated from it pays) and the bare app with a screenful of labelled Inputs (what
+Textual charges for the widgets). Then measures keystroke -> updated preview
+inside the app. Prints a table; targets: form
 <= 1.5x the bare app measured in the same run, < 60 MB; keystroke < 16 ms.
 """
 
@@ -45,6 +48,10 @@ def main() -> int:
             "bare Textual app": ([PY, str(BENCH / "apps" / "bare_textual.py")], BARE_MARKER),
             "bare Textual app + satconf's imports": (
                 [PY, str(BENCH / "apps" / "bare_with_imports.py")], BARE_MARKER),
+            "floor: bare app + the pydantic schema, validated once": (
+                [PY, str(BENCH / "apps" / "bare_with_schema.py")], BARE_MARKER),
+            "floor: bare app + 8 labelled Inputs": (
+                [PY, str(BENCH / "apps" / "bare_with_inputs.py")], BARE_MARKER),
             "satconf form (seed INI, 23 keys)": (
                 [PY, "-m", "satconf.cli", "--workspace", str(ws)], FORM_MARKER),
             "satconf form (223-key INI)": (
@@ -80,6 +87,11 @@ def main() -> int:
     print(f"\nFirst form = {form / bare:.2f}x the bare app (target <= 1.5x): Textual "
           f"{bare:.0f} ms + satconf's imports {imported - bare:.0f} ms + building the form "
           f"{form - imported:.0f} ms")
+    schema = med["floor: bare app + the pydantic schema, validated once"]
+    inputs = med["floor: bare app + 8 labelled Inputs"]
+    print(f"Floors: the pydantic schema alone +{schema - bare:.0f} ms, 8 labelled Inputs alone "
+          f"+{inputs - bare:.0f} ms; together {(schema + inputs - bare) / bare:.2f}x the bare "
+          "app before anything else of satconf")
     return 0
 
 

@@ -20,7 +20,6 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Header
 
 from satconf.fields import Values
 from satconf.runconfig import ConfigError, RunConfig, UsageError, load_run_config
@@ -40,6 +39,7 @@ from satconf.tui.messages import (
 from satconf.tui.preview import CommandPreview
 from satconf.tui.profile_hooks import ProfileHooks
 from satconf.tui.state import FormState
+from satconf.tui.title_bar import TitleBar
 
 SHORT_HEIGHT = 30  # rows below which the panels under the form shrink
 NARROW_WIDTH = 100  # columns below which the flag column narrows
@@ -97,7 +97,7 @@ class SatconfApp(ChecksAndLaunch, FormActions, ProfileHooks, App[int]):
         # The size classes before any widget mounts: set on the first Resize instead, each
         # would restyle every widget of the form once more before the first frame.
         self._size_classes(self.size.width, self.size.height)
-        yield Header(icon="≡")
+        yield TitleBar()
         with Vertical(id="main"):
             yield FieldFilter()
             yield ConfigForm(self.state.fields, self.state.values, id="form")

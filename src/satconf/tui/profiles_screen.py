@@ -18,12 +18,13 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Label, Static
+from textual.widgets import DataTable, Label, Static
 from textual.worker import get_current_worker
 
 from satconf.tui.footer import KeyFooter
 from satconf.tui.keys import bindings
 from satconf.tui.profile_flow import ProfileFlow, ProfileRow, read_rows
+from satconf.tui.title_bar import TitleBar
 
 
 def workspace_text(profile_ws: str | None, current: Path | None) -> str:
@@ -60,7 +61,7 @@ class ProfilesScreen(Screen[None]):
         self._workspace: Path | None = config.workspace.root if config is not None else None
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="≡")
+        yield TitleBar()
         with Horizontal(id="profiles-body"):
             with Vertical(id="profiles-list"):
                 yield Label("Profiles", classes="pane-title")

@@ -18,10 +18,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from satconf.tui.footer import KeyFooter
 from satconf.tui.keys import bindings
+from satconf.tui.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from satconf.runconfig import RunConfig
@@ -46,7 +47,7 @@ class QueueScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings("queue"))  # see tui/keys.py
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="queue-head")
         table: DataTable[str] = DataTable(id="queue-table", cursor_type="row")
         table.add_columns(*COLUMNS)

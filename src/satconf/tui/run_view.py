@@ -25,13 +25,14 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Header, RichLog, Static
+from textual.widgets import RichLog, Static
 from textual.worker import get_current_worker
 
 from satconf.tui.footer import KeyFooter
 from satconf.tui.keys import bindings
 from satconf.tui.messages import RunEnded
 from satconf.tui.plot import MetricPlot
+from satconf.tui.title_bar import TitleBar
 
 POLL_S = 0.2
 FRAME_S = 0.1  # how often the screen takes in what the worker read
@@ -109,7 +110,7 @@ class RunScreen(Screen[None]):
         self.alerts: list[Any] = []  # every alert shown here
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="≡")
+        yield TitleBar()
         yield Static("", id="run-status")
         yield Static("", id="run-progress", markup=False)
         yield MetricPlot(id="run-plot")

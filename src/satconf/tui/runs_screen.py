@@ -22,11 +22,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from satconf.tui.footer import KeyFooter
 from satconf.tui.keys import bindings
 from satconf.tui.runs_actions import RunsActions
+from satconf.tui.title_bar import TitleBar
 
 REFRESH_S = 2.0
 # What a glance needs first (an 80-column terminal shows these; the table scrolls for the rest).
@@ -141,7 +142,7 @@ class RunsScreen(RunsActions, Screen[None]):
         self.loaded = 0  # how many times the rows were read (tests wait on it)
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="≡")
+        yield TitleBar()
         yield Input(placeholder="filter: any column (esc clears)", id="runs-filter")
         table: DataTable[Any] = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
         yield table
