@@ -38,7 +38,13 @@ from satconf.tui.state import FormFields
 __all__ = ["ConfigForm", "FieldInput", "FieldSelect", "FieldSwitch", "field_ids", "matches"]
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9_-]")
-FIRST_ROWS = 7  # rows built before the first frame: about one screenful at 100x32
+
+
+def first_rows(height: int) -> int:
+    """Rows built before the first frame: enough to fill the form at `height` lines (the
+    panels around it take at least 6 and a row at least 2), so the first frame is the
+    whole first screenful; the rest is built right after it."""
+    return max(4, (height - 6) // 2 + 1)
 
 
 def field_ids(fields: FormFields) -> dict[str, str]:
@@ -89,7 +95,7 @@ class ConfigForm(VerticalScroll):
     def compose(self) -> ComposeResult:
         # The first screenful is built before the first frame, the rest right after it:
         # start-up time then no longer grows with the number of keys in defaults.ini.
-        budget = FIRST_ROWS
+        budget = first_rows(self.app.size.height)
         for group, specs in self.fields.groups():
             if budget <= 0:
                 self._later.append((group, specs))
