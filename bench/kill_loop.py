@@ -167,9 +167,26 @@ def _training_pids(workspace: Path) -> set[int]:
     return pids
 
 
+def _stop(run_id: str, base: Path, wait: float = 5.0) -> None:
+    """`runs stop`, again while the supervisor has not recorded the process group yet (a
+    start killed at that moment): past `wait` the SIGKILL sweep after it ends the run."""
+    from satconf.runs import stop_run
+    from satconf.runs.records import RunError
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            stop_run(run_id, grace=(0.2, 0.2), base=base)
+            return
+        except RunError:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.1)
+
+
 def kill_launches(n: int, home: Path, env: dict[str, str], rng: random.Random, *, cli: bool,
                   workspace: Path) -> dict[str, Any]:
-    from satconf.runs import list_runs, run_status, stop_run
+    from satconf.runs import list_runs, run_status
 
     before = _training_pids(workspace)
     for _ in range(n):
@@ -193,7 +210,7 @@ def kill_launches(n: int, home: Path, env: dict[str, str], rng: random.Random, *
     lost_live = [r.id for r in records if r.pid in training and run_status(r) == "lost"]
     for record in records:
         if run_status(record) == "running":
-            stop_run(record.id, grace=(0.2, 0.2), base=home / "runs")
+            _stop(record.id, home / "runs")
     for pid in _training_pids(workspace) - before:  # only an untracked one can still be there
         os.kill(pid, signal.SIGKILL)
     return {"kills": n, "runs_started": len(training), "records": len(records),
