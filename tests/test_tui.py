@@ -36,6 +36,11 @@ async def test_first_focus_is_name_and_header_shows_workspace(ws: Path) -> None:
         assert "--name=stable_audio_tools2" in app.preview.command
         assert app.dirty and "modified" in app.title
         assert app.form.row("name").has_class("-modified")
+        from satconf.tui.title_bar import TitleBar
+
+        bar = app.screen.query_one(TitleBar)
+        drawn = "".join(s.text for s in bar.render_lines(bar.region.reset_offset))
+        assert "● modified" in drawn and "(no profile)" in drawn  # the line redraws on change
 
 
 @sync
