@@ -198,16 +198,15 @@ async def test_the_checks_do_not_wait_for_typing_at_start(launch_ws: Path) -> No
 
 @sync
 async def test_the_rows_built_before_the_first_frame_fill_the_form(ws: Path) -> None:
-    """The first frame holds `first_rows` rows (the rest come right after it): at each
-    terminal size they must reach the bottom of the form, so no frame shows a gap."""
-    from satconf.tui.form import first_rows
-
+    """The first frame holds the rows composed with the form (the rest come right after
+    it): at each terminal size they must reach the bottom of the form, so no frame shows
+    a gap, and not many more than that are built before it."""
     for width, height in ((80, 24), (100, 32), (200, 50)):
         app = make_app(ws, deep_checks=False)
         async with app.run_test(size=(width, height)) as pilot:
             await settle(app, pilot)
             form = app.form
-            first = [k for _, specs in form.fields.groups() for k in (s.key for s in specs)]
-            first = first[:first_rows(height)]
+            first = form.first_frame_keys
+            assert first and len(first) < len(form.fields), (width, height)
             bottom = max(form.row(k).region.bottom for k in first)
             assert bottom >= form.region.bottom, (width, height, len(first))

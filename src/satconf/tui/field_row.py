@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Switch
@@ -67,6 +68,31 @@ def choice_options(choices: tuple[str, ...], current: Any) -> list[tuple[str, st
     return [(c if c else "(none)", c) for c in names]
 
 
+def note_markup(spec: FieldSpec, modified: bool) -> str:
+    """A row's note: help, default, and the browse / reset links (Textual markup)."""
+    default = value_text(spec, spec.default)
+    parts = [escape(spec.help) if spec.help else "", f"default: {escape(default or '–')}"]
+    text = " · ".join(p for p in parts if p)
+    if spec.kind.path:
+        text += f" · [@click=browse({spec.kind.path == 'dir'})]browse…[/]"
+    if modified:
+        text += " · [b]modified[/] [@click=reset]reset[/]"
+    return text
+
+
+# The narrowest flag column (satconf.tcss, .-narrow) and the form's padding and scrollbar:
+# with them, `least_lines` never counts more lines than a row takes.
+NARROWEST_LABEL, FORM_EDGES = 27, 4
+
+
+def least_lines(spec: FieldSpec, width: int) -> int:
+    """The fewest lines a row takes in a `width`-column terminal: its first line and its
+    note, wrapped (word wrap only adds lines)."""
+    note = Content.from_markup(note_markup(spec, False)).cell_length
+    room = max(1, width - NARROWEST_LABEL - FORM_EDGES)
+    return 1 + max(1, -(-note // room))
+
+
 class RowNote(Static):
     """Help, default, and (when modified) a clickable reset / browse link."""
 
@@ -115,15 +141,7 @@ class FieldRow(Widget):
                           select_on_focus=False, validate_on=())  # the form parses, not Input
 
     def _note(self, modified: bool) -> str:
-        spec = self.spec
-        default = value_text(spec, spec.default)
-        parts = [escape(spec.help) if spec.help else "", f"default: {escape(default or '–')}"]
-        text = " · ".join(p for p in parts if p)
-        if spec.kind.path:
-            text += f" · [@click=browse({spec.kind.path == 'dir'})]browse…[/]"
-        if modified:
-            text += " · [b]modified[/] [@click=reset]reset[/]"
-        return text
+        return note_markup(self.spec, modified)
 
     def show_state(self, modified: bool, errors: list[str]) -> None:
         self.set_class(modified, "-modified")

@@ -28,6 +28,7 @@ from satconf.tui.field_row import (
     FieldSelect,
     FieldSwitch,
     choice_options,
+    least_lines,
     same_value,
     value_text,
 )
@@ -38,13 +39,7 @@ from satconf.tui.state import FormFields
 __all__ = ["ConfigForm", "FieldInput", "FieldSelect", "FieldSwitch", "field_ids", "matches"]
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9_-]")
-
-
-def first_rows(height: int) -> int:
-    """Rows built before the first frame: enough to fill the form at `height` lines (the
-    panels around it take at least 6 and a row at least 2), so the first frame is the
-    whole first screenful; the rest is built right after it."""
-    return max(4, (height - 6) // 2 + 1)
+PANEL_LINES = 6  # the fewest lines the title, checks, command and key bar leave the form
 
 
 def field_ids(fields: FormFields) -> dict[str, str]:
@@ -91,25 +86,37 @@ class ConfigForm(VerticalScroll):
         self._hidden_shown: dict[str, bool] = {}
         self._groups_shown: dict[str, bool] = {}
         self.folded: set[str] = set()  # groups whose title was clicked shut
+        self.first_frame_keys: list[str] = []  # the rows built before the first frame
 
     def compose(self) -> ComposeResult:
         # The first screenful is built before the first frame, the rest right after it:
         # start-up time then no longer grows with the number of keys in defaults.ini.
-        budget = first_rows(self.app.size.height)
+        # Enough rows to fill the form at this size, counted in lines, so the first frame is
+        # the whole first screenful; a group cut there gets its other rows with the rest.
+        width, lines = self.app.size.width, self.app.size.height - PANEL_LINES
         for group, specs in self.fields.groups():
-            if budget <= 0:
+            if lines <= 0:
                 self._later.append((group, specs))
                 continue
-            yield self._group(group, specs)
-            self._mounted.update(s.key for s in specs)  # composed rows exist by on_mount
-            budget -= len(specs)
+            lines -= 1  # the group's title
+            now = 0
+            while now < len(specs) and lines > 0:
+                lines -= least_lines(specs[now], width)
+                now += 1
+            yield self._group(group, specs[:now])
+            if now < len(specs):
+                self._later.append((group, specs[now:]))
+            self._mounted.update(s.key for s in specs[:now])  # composed rows exist by on_mount
+            self.first_frame_keys.extend(s.key for s in specs[:now])
 
     def _group(self, group: str, specs: list[FieldSpec]) -> FieldGroup:
-        rows = [FieldRow(s, self.values[s.key], self.ids[s.key], self.choices[s.key])
-                for s in specs]
+        return FieldGroup(group, *self._rows(specs), id=f"group-{_group_id(group)}")
+
+    def _rows(self, specs: list[FieldSpec]) -> list[FieldRow]:
         for spec in specs:  # as composed: unmodified, no message; refresh_state fixes the rest
             self._shown[spec.key] = (False, ())
-        return FieldGroup(group, *rows, id=f"group-{_group_id(group)}")
+        return [FieldRow(s, self.values[s.key], self.ids[s.key], self.choices[s.key])
+                for s in specs]
 
     def on_mount(self) -> None:
         for spec in self.fields:
@@ -121,7 +128,14 @@ class ConfigForm(VerticalScroll):
 
     async def _mount_rest(self) -> None:
         later, self._later = self._later, []
-        await self.mount_all([self._group(group, specs) for group, specs in later])
+        new: list[FieldGroup] = []
+        for group, specs in later:
+            found = self.query(f"#group-{_group_id(group)}")
+            if found:  # the group cut at the end of the first frame: its other rows
+                await found.first(FieldGroup).mount_all(self._rows(specs))
+            else:
+                new.append(self._group(group, specs))
+        await self.mount_all(new)
         # Only now can these rows be queried: an edit or a quit may come in between.
         self._mounted.update(s.key for _, specs in later for s in specs)
         self.refresh_state(None, post=False)
