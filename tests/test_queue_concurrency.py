@@ -110,3 +110,31 @@ def test_killed_scheduler_and_satconf_lose_nothing(tmp_path: Path, satconf_home:
     assert all(r.exit_code == 0 for r in records)
     assert overlaps_per_device(records) == []
     assert {e.state for e in QueueStore().entries()} == {"done"}
+
+
+OPENER = """
+import sys, time
+from pathlib import Path
+from satconf.queue.store import QueueStore
+start = float(sys.argv[2])
+while time.time() < start:  # every process opens the fresh database at the same moment
+    pass
+store = QueueStore(Path(sys.argv[1]))
+store.close()
+print("opened")
+"""
+
+
+def test_many_processes_opening_a_fresh_queue_at_once_all_get_it(tmp_path: Path) -> None:
+    """Switching a new database to WAL is not covered by SQLite's busy wait: the processes
+    that lose the race must wait and try again, not fail with "database is locked"."""
+    import time
+
+    path = tmp_path / "queue" / "queue.sqlite3"
+    start = str(time.time() + 1.5)
+    procs = [subprocess.Popen([sys.executable, "-c", OPENER, str(path), start], text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(8)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, [err[-500:] for _, err in outs]
+    assert all(out.strip() == "opened" for out, _ in outs)

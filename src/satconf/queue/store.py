@@ -32,6 +32,8 @@ CANCELLED, REFUSED, FAILED = "cancelled", "refused", "failed"
 ACTIVE = (STARTING, RUNNING)  # entries that hold their devices
 WAITING = (QUEUED,)
 
+OPEN_WAIT_S = 30.0  # how long opening waits for another process holding the database
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -139,15 +141,28 @@ class QueueStore:
         self.path = path or queue_dir() / "queue.sqlite3"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=OPEN_WAIT_S, isolation_level=None)
             self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")  # a queued run survives a power cut
-            self.db.executescript(_SCHEMA)
+            self._set_up(time.monotonic() + OPEN_WAIT_S)
         except (OSError, sqlite3.Error) as exc:
             raise QueueError(f"the queue database {self.path} cannot be opened ({exc})") from None
         with contextlib.suppress(OSError):
             os.chmod(self.path, 0o600)  # it holds the runs' settings and commands
+
+    def _set_up(self, deadline: float) -> None:
+        # Switching a new database to WAL takes an exclusive lock that SQLite's busy wait does
+        # not cover: two processes opening a fresh queue at once see "database is locked" at
+        # once. Each step is idempotent, so the loser tries again until the deadline.
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")  # a queued run survives a power cut
+                self.db.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def close(self) -> None:
         self.db.close()
